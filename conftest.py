@@ -1,0 +1,162 @@
+"""Fixed personas for every test: a guardian of family A, a guardian of family B, a manager and
+a staff member of the structure, and a manager of another structure.
+
+Set MARMOTS_REQUIRE_ALL=1 (CI does) to turn any skipped test into a failure.
+"""
+
+import os
+
+import pytest
+
+from tests import factories as f
+
+REQUIRE_ALL = os.environ.get("MARMOTS_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason):
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (MARMOTS_REQUIRE_ALL=1: nothing may be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def structure(db):
+    return f.StructureFactory(name="Les Petits Montagnards", slug="petits-montagnards")
+
+
+@pytest.fixture
+def other_structure(db):
+    return f.StructureFactory(name="Accueil de Taninges", slug="taninges", city="Taninges")
+
+
+@pytest.fixture
+def manager(structure):
+    return f.MembershipFactory(
+        structure=structure, role="manager", user__email="gestion@example.org"
+    ).user
+
+
+@pytest.fixture
+def staff(structure):
+    return f.MembershipFactory(
+        structure=structure, role="staff", user__email="animation@example.org"
+    ).user
+
+
+@pytest.fixture
+def other_manager(other_structure):
+    return f.MembershipFactory(
+        structure=other_structure, role="manager", user__email="gestion@taninges.example.org"
+    ).user
+
+
+@pytest.fixture
+def family_a(structure):
+    family = f.FamilyFactory(name="Martin", structures=[structure])
+    f.QuotientFactory(family=family, value=540)
+    return family
+
+
+@pytest.fixture
+def guardian_a(family_a):
+    return f.GuardianFactory(
+        family=family_a, user__email="claire.martin@example.org", user__first_name="Claire"
+    )
+
+
+@pytest.fixture
+def child_a(family_a):
+    return f.ChildFactory(family=family_a, first_name="Léa")
+
+
+@pytest.fixture
+def family_b(structure):
+    return f.FamilyFactory(name="Bernard", structures=[structure])
+
+
+@pytest.fixture
+def guardian_b(family_b):
+    return f.GuardianFactory(family=family_b, user__email="paul.bernard@example.org")
+
+
+@pytest.fixture
+def child_b(family_b):
+    return f.ChildFactory(family=family_b, first_name="Hugo")
+
+
+def _logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(client, guardian_a):
+    return _logged_in(client, guardian_a.user)
+
+
+@pytest.fixture
+def client_b(client, guardian_b):
+    return _logged_in(client, guardian_b.user)
+
+
+@pytest.fixture
+def client_manager(client, manager):
+    return _logged_in(client, manager)
+
+
+@pytest.fixture
+def client_staff(client, staff):
+    return _logged_in(client, staff)
+
+
+@pytest.fixture
+def postgres(db, settings):
+    """Mark a test as needing PostgreSQL (concurrency, locks)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return connection
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} TESTS SKIPPED", red=True, bold=True)
+        reasons = sorted({str(r.longrepr[-1]) for r in skipped if r.longrepr})
+        for reason in reasons:
+            terminalreporter.write_line(f"  skipped: {reason}", red=True)
+        terminalreporter.write_line(
+            "  Install Chromium (apt-get install chromium) and run with "
+            "DATABASE_URL=postgres://... to run everything.",
+            red=True,
+        )
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on loopback; Django sends to it through its SMTP backend.
+
+    Yields the list of received `email.message.EmailMessage` objects.
+    """
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            received.append(message)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield received
+    controller.stop()

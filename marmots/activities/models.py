@@ -1,0 +1,199 @@
+"""The structure and what it offers: activities, time slots, periods, closures."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Structure(models.Model):
+    """An association or a municipal service (one site). One instance may host several."""
+
+    name = models.CharField("nom", max_length=200)
+    slug = models.SlugField(unique=True)
+    address = models.CharField("adresse", max_length=200, blank=True)
+    postcode = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    website = models.URLField("site web", blank=True)
+    logo = models.FileField("logo", upload_to="structures/logos/", blank=True)
+    house_rules = models.TextField("règlement intérieur (extrait)", blank=True)
+    holiday_zone = models.CharField("zone de vacances scolaires", max_length=1, default="A")
+    child_fields_needing_validation = models.JSONField(
+        "champs enfant soumis à validation",
+        default=list,
+        blank=True,
+        help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
+    )
+
+    class Meta:
+        verbose_name = "structure"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffMembership(models.Model):
+    MANAGER = "manager"
+    STAFF = "staff"
+    ROLES = [(MANAGER, "gestionnaire"), (STAFF, "animateur (lecture seule)")]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="memberships")
+    role = models.CharField("rôle", max_length=10, choices=ROLES, default=STAFF)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "structure"], name="membership_unique")
+        ]
+
+
+class PublishedDocument(models.Model):
+    """A document the structure publishes on its public page (house rules, calendar...)."""
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="documents")
+    title = models.CharField("titre", max_length=200)
+    description = models.CharField("description", max_length=300, blank=True)
+    file = models.FileField("fichier", upload_to="structures/documents/")
+    is_public = models.BooleanField("publié", default=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class DocumentType(models.Model):
+    """A document a family's file may need (insurance, vaccinations, QF notice...)."""
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="document_types")
+    code = models.SlugField(max_length=40)
+    name = models.CharField("nom", max_length=120)
+    per_child = models.BooleanField("un par enfant", default=False)
+    validity_months = models.PositiveSmallIntegerField(
+        "durée de validité (mois)", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "code"], name="doctype_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Activity(models.Model):
+    MORNING = "morning"
+    EVENING = "evening"
+    WEDNESDAY = "wednesday"
+    HOLIDAY = "holiday"
+    APC = "apc"
+    ANNUAL = "annual"
+    KINDS = [
+        (MORNING, "Périscolaire matin"),
+        (EVENING, "Périscolaire soir"),
+        (WEDNESDAY, "Mercredis"),
+        (HOLIDAY, "Accueil de loisirs (vacances)"),
+        (APC, "APC (récupération)"),
+        (ANNUAL, "Activité annuelle"),
+    ]
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="activities")
+    name = models.CharField("nom", max_length=120)
+    kind = models.CharField("type", max_length=10, choices=KINDS)
+    description = models.TextField("description", blank=True)
+    weekdays = models.JSONField(
+        "jours (0 = lundi)", default=list, help_text="Jours de la semaine où l'activité a lieu."
+    )
+    in_holidays = models.BooleanField("pendant les vacances scolaires", default=False)
+    required_documents = models.ManyToManyField(
+        DocumentType, blank=True, related_name="activities", verbose_name="pièces requises"
+    )
+    is_active = models.BooleanField("active", default=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "activité"
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "name"], name="activity_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TimeSlot(models.Model):
+    activity = models.ForeignKey(Activity, models.CASCADE, related_name="slots")
+    label = models.CharField("libellé", max_length=80)
+    start_time = models.TimeField("début")
+    end_time = models.TimeField("fin")
+    capacity = models.PositiveIntegerField("places", null=True, blank=True)
+    with_snack = models.BooleanField("avec goûter", default=False)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "tranche horaire"
+        ordering = ["activity", "start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "start_time"], name="slot_start_unique"),
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="slot_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.start_time:%H:%M}-{self.end_time:%H:%M})"
+
+
+class Period(models.Model):
+    SCHOOL_YEAR = "school_year"
+    HOLIDAYS = "holidays"
+    KINDS = [(SCHOOL_YEAR, "Année scolaire"), (HOLIDAYS, "Vacances scolaires")]
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="periods")
+    kind = models.CharField("type", max_length=12, choices=KINDS)
+    name = models.CharField("nom", max_length=120)
+    school_year = models.CharField("année scolaire", max_length=9, help_text="ex. 2026-2027")
+    start_date = models.DateField("premier jour")
+    end_date = models.DateField("dernier jour")
+    registration_opens_at = models.DateTimeField(
+        "ouverture des inscriptions", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = "période"
+        ordering = ["start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure", "kind", "start_date"], name="period_start_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="period_dates_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Closure(models.Model):
+    """Days the structure is closed (bridge days, staff training...)."""
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="closures")
+    start_date = models.DateField("du")
+    end_date = models.DateField("au")
+    reason = models.CharField("motif", max_length=200)
+
+    class Meta:
+        verbose_name = "fermeture"
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="closure_dates_order"
+            )
+        ]

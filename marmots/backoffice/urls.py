@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("marmots.backoffice.urls_main")),
+    path("inscriptions/", include("marmots.backoffice.urls_enrollments")),
+]

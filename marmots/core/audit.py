@@ -1,0 +1,30 @@
+"""Write audit entries from actions. Values are stored as JSON-friendly strings."""
+
+from django.forms.models import model_to_dict
+
+from .models import AuditEntry
+
+
+def snapshot(instance, fields=None):
+    data = model_to_dict(instance, fields=fields)
+    return {k: _plain(v) for k, v in data.items() if not hasattr(v, "read")}
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def record(actor, action, instance, *, family=None, before=None, after=None):
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=instance._meta.model_name,
+        object_id=str(instance.pk),
+        family=family,
+        before=before or {},
+        after=after or {},
+    )

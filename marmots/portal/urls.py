@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "portal"
+
+# Family pages (identity, family, details, documents, dashboard) and enrollment pages live in
+# their own url modules so that each part can grow on its own.
+urlpatterns = [
+    path("", views.public_home, name="public_home"),
+    path("portail/", views.home, name="home"),
+    path("", include("marmots.portal.urls_family")),
+    path("portail/inscriptions/", include("marmots.portal.urls_enrollments")),
+]
