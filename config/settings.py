@@ -22,11 +22,9 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not env_bool("MARMOTS_INSECURE_DEV_KEY", True):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+# The fallback key is for the demo and the tests only; `manage.py check --deploy` flags it
+# (security.W009), and production must set SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-marmots-demo-key-do-not-use"
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -95,6 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 AUTH_USER_MODEL = "accounts.User"
+# User.email is unique case-insensitively through a database constraint on Lower(email), which
+# the auth check does not see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = ["marmots.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -122,24 +123,35 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "files")
+if os.environ.get("S3_BUCKET"):
+    # Several app servers share the files through an S3-compatible object store. Files stay
+    # private (no public ACL) and are served through views that check who asks.
+    DEFAULT_FILE_STORAGE_SETTINGS = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL"),
+            "access_key": os.environ.get("S3_ACCESS_KEY"),
+            "secret_key": os.environ.get("S3_SECRET_KEY"),
+            "region_name": os.environ.get("S3_REGION"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    # Local disk outside the web root: nothing under MEDIA_ROOT is served directly.
+    DEFAULT_FILE_STORAGE_SETTINGS = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
 STORAGES = {
-    # Uploaded files live outside the web root and are served only through views that check
-    # who asks. Set MARMOTS_FILE_STORAGE to an S3-compatible backend in production.
-    "default": {
-        "BACKEND": os.environ.get(
-            "MARMOTS_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "files")))}
-        if "FileSystemStorage" in os.environ.get("MARMOTS_FILE_STORAGE", "FileSystemStorage")
-        else {},
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
-    },
+    "default": DEFAULT_FILE_STORAGE_SETTINGS,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve static files from the apps too, so the demo and the tests need no collectstatic.
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "files"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 MARMOTS_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
