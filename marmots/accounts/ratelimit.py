@@ -38,3 +38,8 @@ def authorize_login(email, ip):
 
 def authorize_link_request(email, ip):
     return authorize("link-email", email, 5, 3600) and authorize("link-ip", ip or "-", 20, 3600)
+
+
+def client_ip(request):
+    """The address the request came from (REMOTE_ADDR: a forwarded header could be forged)."""
+    return request.META.get("REMOTE_ADDR") or "-"
