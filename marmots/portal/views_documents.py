@@ -1,0 +1,50 @@
+"""Mes documents: what the file needs, its state, uploads and downloads of own files."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from marmots.activities.models import DocumentType
+from marmots.core.access import get_or_404, guardian_required
+from marmots.families import actions, rules
+from marmots.families.forms import DocumentUploadForm
+from marmots.families.models import Child, FamilyDocument
+
+from .helpers import add_errors, file_response
+
+
+@guardian_required
+def documents(request):
+    family = request.family
+    form = DocumentUploadForm(family, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.upload_document(
+                family, data["doc_type"], data["file"], request.user, child=data["child"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Pièce envoyée : le gestionnaire va la vérifier.")
+            return redirect("portal:documents")
+    today = timezone.localdate()
+    uploaded = list(FamilyDocument.objects.for_family(family).select_related("doc_type", "child"))
+    doc_types = DocumentType.objects.filter(structure__in=family.structures.all()).distinct()
+    rows = rules.document_rows(doc_types, Child.objects.for_family(family), uploaded, today)
+    return render(
+        request,
+        "portal/documents.html",
+        {
+            "form": form,
+            "rows": rows,
+            "uploaded": [(d, rules.document_state(d, today)) for d in uploaded],
+        },
+    )
+
+
+@guardian_required
+def document_download(request, pk):
+    document = get_or_404(FamilyDocument.objects.for_family(request.family), pk=pk)
+    return file_response(document.file, document.original_name, document.content_type)
