@@ -1,8 +1,19 @@
 from django.shortcuts import render
 
 from marmots.core.access import staff_required
+from marmots.enrollments.models import Enrollment
+from marmots.families.models import ChangeRequest, FamilyDocument
+
+from . import scope
 
 
 @staff_required
 def home(request):
-    return render(request, "backoffice/home.html")
+    counters = {
+        "enrollments": scope.enrollments(request).filter(status=Enrollment.PENDING).count(),
+        "change_requests": scope.change_requests(request)
+        .filter(status=ChangeRequest.PENDING)
+        .count(),
+        "documents": scope.documents(request).filter(status=FamilyDocument.PENDING).count(),
+    }
+    return render(request, "backoffice/home.html", {"counters": counters})

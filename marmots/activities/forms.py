@@ -1,0 +1,282 @@
+"""The manager's settings forms: periods, activities, slots, closures, documents, identity.
+
+Every form that creates a row of a structure takes `structures` (the manager's structures) and
+offers only those; an edit keeps the row in its structure.
+"""
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from marmots.families.fields import child_field_choices
+
+from .models import (
+    Activity,
+    Closure,
+    DocumentType,
+    Period,
+    PublishedDocument,
+    Structure,
+    TimeSlot,
+)
+
+WEEKDAYS = [
+    (0, "Lundi"),
+    (1, "Mardi"),
+    (2, "Mercredi"),
+    (3, "Jeudi"),
+    (4, "Vendredi"),
+    (5, "Samedi"),
+    (6, "Dimanche"),
+]
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def time_input():
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def check_order(form, start, end, message):
+    """Add `message` to `end` when both dates are given and end comes before start."""
+    first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if first and last and last < first:
+        form.add_error(end, message)
+
+
+def checked_file(uploaded, allowed, what):
+    """The uploaded file if its content is one of `allowed` MIME types and small enough."""
+    if not isinstance(uploaded, UploadedFile):
+        return uploaded  # no new file: the current one stays
+    limit = settings.MARMOTS_MAX_UPLOAD_BYTES
+    if uploaded.size > limit:
+        raise forms.ValidationError(f"Le fichier dépasse {limit // (1024 * 1024)} Mo.")
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in allowed:
+        raise forms.ValidationError(f"Le fichier doit être {what}.")
+    return uploaded
+
+
+def reject_duplicate(form, field, message, *keys):
+    """Add `message` to `field` when another row of the model has the same `keys` values."""
+    values = {key: form.cleaned_data.get(key, getattr(form.instance, key, None)) for key in keys}
+    if any(value in (None, "") for value in values.values()):
+        return
+    others = form._meta.model.objects.filter(**values).exclude(pk=form.instance.pk)
+    if others.exists():
+        form.add_error(field, message)
+
+
+class StructureScopedForm(forms.ModelForm):
+    """A form for a row that belongs to one of the manager's structures.
+
+    The structure is chosen only at creation by a manager of several structures; otherwise the
+    row stays in (or goes to) its only possible structure.
+    """
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or len(structures) == 1:
+            del self.fields["structure"]
+            if not self.instance.pk:
+                self.instance.structure = structures[0]
+        else:
+            self.fields["structure"].queryset = structures
+            self.fields["structure"].label = "Structure"
+
+    def chosen_structure(self):
+        if "structure" in self.fields:
+            return self.cleaned_data.get("structure")
+        return self.instance.structure
+
+
+class PeriodForm(StructureScopedForm):
+    class Meta:
+        model = Period
+        fields = [
+            "structure",
+            "kind",
+            "name",
+            "school_year",
+            "start_date",
+            "end_date",
+            "registration_opens_at",
+        ]
+        widgets = {
+            "start_date": date_input(),
+            "end_date": date_input(),
+            "registration_opens_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        help_texts = {"registration_opens_at": "Date et heure d'ouverture aux familles."}
+
+    def clean_school_year(self):
+        value = self.cleaned_data["school_year"].strip()
+        parts = value.split("-")
+        valid = (
+            len(parts) == 2
+            and all(p.isdigit() and len(p) == 4 for p in parts)
+            and int(parts[1]) == int(parts[0]) + 1
+        )
+        if not valid:
+            raise forms.ValidationError("Écrivez l'année scolaire sous la forme 2026-2027.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        check_order(
+            self,
+            "start_date",
+            "end_date",
+            "Le dernier jour doit être le même que le premier jour ou après.",
+        )
+        reject_duplicate(
+            self,
+            "start_date",
+            "Une période de ce type commence déjà à cette date.",
+            "structure",
+            "kind",
+            "start_date",
+        )
+        return cleaned
+
+
+class ActivityForm(StructureScopedForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Jours",
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "structure",
+            "name",
+            "kind",
+            "description",
+            "weekdays",
+            "in_holidays",
+            "required_documents",
+            "is_active",
+            "order",
+        ]
+        widgets = {
+            "required_documents": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, structures=structures, **kwargs)
+        owners = [self.instance.structure_id] if self.instance.pk else structures
+        self.fields["required_documents"].queryset = DocumentType.objects.filter(
+            structure__in=owners
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        structure = self.chosen_structure()
+        documents = cleaned.get("required_documents") or []
+        if structure and any(d.structure_id != structure.pk for d in documents):
+            self.add_error("required_documents", "Ces pièces appartiennent à une autre structure.")
+        reject_duplicate(self, "name", "Une activité porte déjà ce nom.", "structure", "name")
+        return cleaned
+
+
+class TimeSlotForm(forms.ModelForm):
+    class Meta:
+        model = TimeSlot
+        fields = ["label", "start_time", "end_time", "capacity", "with_snack", "order"]
+        widgets = {"start_time": time_input(), "end_time": time_input()}
+        help_texts = {"capacity": "Laissez vide si le nombre de places n'est pas limité."}
+
+    def __init__(self, *args, activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.activity = activity
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "La fin doit être après le début.")
+        clash = TimeSlot.objects.filter(activity=self.instance.activity, start_time=start)
+        if start and clash.exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "start_time", "Une tranche de cette activité commence déjà à cette heure."
+            )
+        return cleaned
+
+
+class ClosureForm(StructureScopedForm):
+    class Meta:
+        model = Closure
+        fields = ["structure", "start_date", "end_date", "reason"]
+        widgets = {"start_date": date_input(), "end_date": date_input()}
+
+    def clean(self):
+        cleaned = super().clean()
+        check_order(
+            self, "start_date", "end_date", "La fin doit être le même jour que le début ou après."
+        )
+        return cleaned
+
+
+class DocumentTypeForm(StructureScopedForm):
+    class Meta:
+        model = DocumentType
+        fields = ["structure", "code", "name", "per_child", "validity_months"]
+        labels = {"code": "Code (lettres, chiffres, tirets)"}
+
+    def clean(self):
+        cleaned = super().clean()
+        reject_duplicate(self, "code", "Une pièce porte déjà ce code.", "structure", "code")
+        return cleaned
+
+
+class PublishedDocumentForm(StructureScopedForm):
+    class Meta:
+        model = PublishedDocument
+        fields = ["structure", "title", "description", "file", "order"]
+
+    def clean_file(self):
+        allowed = {"application/pdf", "image/jpeg", "image/png"}
+        return checked_file(self.cleaned_data.get("file"), allowed, "un PDF, un JPEG ou un PNG")
+
+
+class StructureForm(forms.ModelForm):
+    website = forms.URLField(label="Site web", required=False, assume_scheme="https")
+    child_fields_needing_validation = forms.MultipleChoiceField(
+        label="Champs de la fiche enfant soumis à ma validation",
+        help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
+        choices=child_field_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Structure
+        fields = [
+            "name",
+            "address",
+            "postcode",
+            "city",
+            "phone",
+            "email",
+            "website",
+            "logo",
+            "house_rules",
+            "child_fields_needing_validation",
+        ]
+        widgets = {"house_rules": forms.Textarea(attrs={"rows": 6})}
+
+    def clean_logo(self):
+        allowed = {"image/jpeg", "image/png"}
+        return checked_file(self.cleaned_data.get("logo"), allowed, "une image JPEG ou PNG")

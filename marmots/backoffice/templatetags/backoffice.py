@@ -1,0 +1,104 @@
+"""Display helpers for the back-office templates."""
+
+import datetime
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def change_value(value):
+    """A change request value in French: Oui/Non, dates dd/mm/yyyy, people one per line."""
+    if value is None or value == "" or value == []:
+        return "(vide)"
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, list):
+        return " ; ".join(_person(item) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, str):
+        try:
+            return f"{datetime.date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _person(person):
+    details = ", ".join(p for p in (person.get("relationship"), person.get("phone")) if p)
+    urgent = " – à appeler en cas d'urgence" if person.get("emergency_contact") else ""
+    return f"{person.get('name', '')} ({details}){urgent}" if details else person.get("name", "")
+
+
+DOCUMENT_STATES = {
+    "accepted": ("Acceptée", "ok"),
+    "expiring": ("Expire bientôt", "wait"),
+    "pending": ("À vérifier", "wait"),
+    "expired": ("Expirée", "bad"),
+    "refused": ("Refusée", "bad"),
+    "missing": ("Manquante", "bad"),
+}
+
+
+@register.filter
+def state_label(state):
+    return DOCUMENT_STATES.get(state, (state, ""))[0]
+
+
+@register.filter
+def state_class(state):
+    return DOCUMENT_STATES.get(state, ("", "wait"))[1]
+
+
+@register.filter
+def status_class(status):
+    """Badge class of an enrollment or request status."""
+    return {"validated": "ok", "applied": "ok", "accepted": "ok", "pending": "wait"}.get(
+        status, "bad"
+    )
+
+
+@register.filter
+def child_field_labels(names):
+    from marmots.families.fields import CHILD_FIELD_LABELS
+
+    return ", ".join(CHILD_FIELD_LABELS.get(name, name) for name in names or [])
+
+
+@register.simple_tag(takes_context=True)
+def own_structure(context):
+    """The first structure of the back-office user, fetched once per request."""
+    request = context["request"]
+    if not hasattr(request, "_own_structure"):
+        structures = getattr(request, "structures", None)
+        request._own_structure = structures.first() if structures is not None else None
+    return request._own_structure
+
+
+AUDIT_LABELS = {
+    "family.create": "Famille créée",
+    "guardian.create": "Responsable ajouté",
+    "guardian.update": "Coordonnées modifiées",
+    "account.email_changed": "Adresse e-mail changée",
+    "account.link_sent.init": "Lien d'initialisation envoyé",
+    "account.link_sent.reset": "Lien de réinitialisation envoyé",
+    "account.password_initialised": "Mot de passe choisi",
+    "account.password_reset": "Mot de passe réinitialisé",
+    "child.update": "Fiche enfant modifiée",
+    "child.change_requested": "Modification demandée",
+    "child.info_checked": "Informations de l'enfant vérifiées",
+    "change_request.accept": "Demande de modification acceptée",
+    "change_request.refuse": "Demande de modification refusée",
+    "document.upload": "Pièce envoyée",
+    "document.review": "Pièce vérifiée",
+    "quotient.create": "Quotient familial enregistré",
+    "enrollment.request": "Inscription demandée",
+    "enrollment.validate": "Inscription validée",
+    "enrollment.refuse": "Inscription refusée",
+    "enrollment.cancel": "Demande d'inscription annulée",
+}
+
+
+@register.filter
+def audit_label(action):
+    return AUDIT_LABELS.get(action, action)

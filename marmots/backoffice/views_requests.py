@@ -1,0 +1,131 @@
+"""What waits for the manager: change requests and uploaded documents."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.views.decorators.http import require_POST
+
+from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.families.actions import decide_change_request, review_document
+from marmots.families.fields import CHILD_FIELD_LABELS, GUARDIAN_FIELD_LABELS
+from marmots.families.models import ChangeRequest, FamilyDocument
+
+from . import scope
+from .forms import ChangeRequestDecisionForm, DocumentDecisionForm
+
+
+def change_rows(change_request):
+    """(French label, before, after) for each changed field."""
+    labels = CHILD_FIELD_LABELS if change_request.child_id else GUARDIAN_FIELD_LABELS
+    return [
+        (capfirst(labels.get(name, name)), change.get("old"), change.get("new"))
+        for name, change in change_request.changes.items()
+    ]
+
+
+def _pending_requests(request):
+    pending = scope.change_requests(request).filter(status=ChangeRequest.PENDING)
+    return pending.select_related("family", "child", "guardian", "created_by").order_by(
+        "created_at"
+    )
+
+
+def _render_change_requests(request, forms=None, status=200):
+    rows = [
+        (
+            cr,
+            change_rows(cr),
+            (forms or {}).get(cr.pk) or ChangeRequestDecisionForm(prefix=f"c{cr.pk}"),
+        )
+        for cr in _pending_requests(request)
+    ]
+    context = {"rows": rows}
+    return render(request, "backoffice/requests/change_requests.html", context, status=status)
+
+
+@staff_required
+def change_requests(request):
+    return _render_change_requests(request)
+
+
+@require_POST
+@manager_required
+def change_request_decide(request, pk):
+    change_request = get_or_404(scope.change_requests(request), pk=pk)
+    form = ChangeRequestDecisionForm(request.POST, prefix=f"c{pk}")
+    if form.is_valid():
+        try:
+            decide_change_request(
+                change_request,
+                accept=form.accept,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            verb = "appliquée" if form.accept else "refusée"
+            messages.success(request, f"Demande de la famille {change_request.family} {verb}.")
+            return redirect("backoffice:change_requests")
+    messages.error(request, "La demande n'a pas été traitée : corrigez le formulaire.")
+    return _render_change_requests(request, {change_request.pk: form}, status=400)
+
+
+def _pending_documents(request):
+    pending = scope.documents(request).filter(status=FamilyDocument.PENDING)
+    return pending.select_related("family", "child", "doc_type").order_by("uploaded_at")
+
+
+def _render_documents(request, forms=None, status=200):
+    today = timezone.localdate()
+    rows = [
+        (doc, (forms or {}).get(doc.pk) or DocumentDecisionForm(today=today, prefix=f"d{doc.pk}"))
+        for doc in _pending_documents(request)
+    ]
+    context = {"rows": rows}
+    return render(request, "backoffice/requests/documents.html", context, status=status)
+
+
+@staff_required
+def documents(request):
+    return _render_documents(request)
+
+
+@staff_required
+def document_file(request, pk):
+    document = get_or_404(scope.documents(request), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@manager_required
+def document_decide(request, pk):
+    document = get_or_404(scope.documents(request), pk=pk)
+    form = DocumentDecisionForm(request.POST, today=timezone.localdate(), prefix=f"d{pk}")
+    if form.is_valid():
+        try:
+            review_document(
+                document,
+                accept=form.accept,
+                actor=request.user,
+                valid_until=form.cleaned_data["valid_until"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            verb = "acceptée" if form.accept else "refusée"
+            messages.success(request, f"Pièce « {document.doc_type} » de {document.family} {verb}.")
+            return redirect("backoffice:documents")
+    messages.error(request, "La pièce n'a pas été traitée : corrigez le formulaire.")
+    return _render_documents(request, {document.pk: form}, status=400)
