@@ -19,6 +19,28 @@ def skip_or_fail(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 (the production hasher, see test_production_hasher) costs most of a second per
+    hash here; the tests check the flows, not the hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def file_storage(settings, tmp_path):
+    """Files the tests store go to a temporary folder, through the same storage API."""
+    location = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    settings.MEDIA_ROOT = location
+    return location
+
+
 @pytest.fixture
 def structure(db):
     return f.StructureFactory(name="Les Petits Montagnards", slug="petits-montagnards")
@@ -141,6 +163,7 @@ def smtp_server(settings):
     """
     import email
     import email.policy
+    import socket
 
     from aiosmtpd.controller import Controller
 
@@ -152,11 +175,15 @@ def smtp_server(settings):
             received.append(message)
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    # aiosmtpd cannot start on port 0 (it connects to its own port to check it is up).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield received
     controller.stop()
