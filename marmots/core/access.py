@@ -45,31 +45,46 @@ def guardian_required(view):
     return wrapper
 
 
+def staff_roles(user):
+    """{structure id: role} of the user's memberships, in one query (a superuser manages all)."""
+    if user.is_superuser:
+        return dict.fromkeys(
+            Structure.objects.values_list("pk", flat=True), StaffMembership.MANAGER
+        )
+    return dict(StaffMembership.objects.filter(user=user).values_list("structure_id", "role"))
+
+
 def staff_required(view):
-    """Manager or staff of at least one structure; sets `request.structures`."""
+    """Manager or staff of at least one structure; sets `request.structures` (a queryset of
+    the structures the user works for) and `request.is_manager`."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        structures = structures_of(request.user)
-        if not structures.exists():
+        roles = staff_roles(request.user)
+        if not roles:
             raise PermissionDenied("Cet espace est réservé à l'équipe.")
-        request.structures = structures
-        request.is_manager = is_manager(request.user)
+        request.staff_roles = roles
+        request.structures = Structure.objects.filter(pk__in=list(roles))
+        request.is_manager = StaffMembership.MANAGER in roles.values()
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
 def manager_required(view):
-    """Manager of at least one structure (staff are read only)."""
+    """Manager of at least one structure (staff are read only); `request.structures` narrows
+    to the structures the user manages."""
 
     @staff_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.is_manager:
             raise PermissionDenied("Action réservée au gestionnaire.")
-        request.structures = structures_of(request.user, roles=(StaffMembership.MANAGER,))
+        managed = [
+            pk for pk, role in request.staff_roles.items() if role == StaffMembership.MANAGER
+        ]
+        request.structures = Structure.objects.filter(pk__in=managed)
         return view(request, *args, **kwargs)
 
     return wrapper

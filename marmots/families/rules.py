@@ -11,6 +11,7 @@ PENDING = "pending"
 EXPIRING = "expiring"
 EXPIRED = "expired"
 MISSING = "missing"
+OPTIONAL = "optional"
 
 # Which document to show for a document type when the family has several: the first state in
 # this list wins, then the most recent upload.
@@ -55,12 +56,15 @@ def best_document(documents, today):
     )
 
 
-def document_rows(doc_types, children, documents, today):
+def document_rows(doc_types, children, documents, today, required):
     """One row per document type (per child for per-child types) with its best document.
 
+    `required` holds the (doc_type id, child id) pairs that an enrollment of the child asks
+    for; family-wide types count as required when any child's enrollment asks for them.
     Returns a list of (doc_type, child or None, document or None, state) where state is one of
-    the document states or "missing".
+    the document states, "missing" (required, none sent) or "optional" (not required, none sent).
     """
+    required_types = {type_id for type_id, _ in required}
     rows = []
     for doc_type in doc_types:
         targets = list(children) if doc_type.per_child else [None]
@@ -71,7 +75,8 @@ def document_rows(doc_types, children, documents, today):
                 if d.doc_type_id == doc_type.pk and (child is None or d.child_id == child.pk)
             ]
             best = best_document(candidates, today)
-            state = document_state(best, today) if best else MISSING
+            needed = (doc_type.pk, child.pk) in required if child else doc_type.pk in required_types
+            state = document_state(best, today) if best else (MISSING if needed else OPTIONAL)
             rows.append((doc_type, child, best, state))
     return rows
 

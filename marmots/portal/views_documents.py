@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from marmots.activities.models import DocumentType
 from marmots.core.access import get_or_404, guardian_required
+from marmots.enrollments.models import Enrollment
 from marmots.families import actions, rules
 from marmots.families.forms import DocumentUploadForm
 from marmots.families.models import Child, FamilyDocument
@@ -32,7 +33,14 @@ def documents(request):
     today = timezone.localdate()
     uploaded = list(FamilyDocument.objects.for_family(family).select_related("doc_type", "child"))
     doc_types = DocumentType.objects.filter(structure__in=family.structures.all()).distinct()
-    rows = rules.document_rows(doc_types, Child.objects.for_family(family), uploaded, today)
+    required = set(
+        Enrollment.objects.for_family(family)
+        .filter(status__in=[Enrollment.PENDING, Enrollment.VALIDATED])
+        .exclude(activity__required_documents=None)
+        .values_list("activity__required_documents", "child_id")
+    )
+    children = Child.objects.for_family(family)
+    rows = rules.document_rows(doc_types, children, uploaded, today, required)
     return render(
         request,
         "portal/documents.html",

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import skip_or_fail
 
-CHROMIUM = os.environ.get("MARMOTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("MARMOTS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def _playwright():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    if not os.path.exists(CHROMIUM):
         skip_or_fail("Chromium not installed: apt-get install chromium")
     # Playwright's sync API runs an event loop in this thread; the live server's ORM calls
     # happen in another thread, but fixtures here touch the ORM too.

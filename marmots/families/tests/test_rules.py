@@ -72,11 +72,24 @@ def test_document_rows_per_family_and_per_child():
     vaccines = NS(pk=2, per_child=True)
     lea, hugo = NS(pk=10), NS(pk=11)
     uploaded = [doc(doc_type_id=1), doc("pending", doc_type_id=2, child_id=10)]
-    rows = rules.document_rows([insurance, vaccines], [lea, hugo], uploaded, TODAY)
+    required = {(1, 10), (2, 10), (2, 11)}
+    rows = rules.document_rows([insurance, vaccines], [lea, hugo], uploaded, TODAY, required)
     assert [(t.pk, c.pk if c else None, state) for t, c, _, state in rows] == [
         (1, None, "accepted"),
         (2, 10, "pending"),
         (2, 11, "missing"),
+    ]
+
+
+def test_document_rows_not_asked_by_any_enrollment_are_optional():
+    insurance = NS(pk=1, per_child=False)
+    pai = NS(pk=3, per_child=True)
+    lea, hugo = NS(pk=10), NS(pk=11)
+    rows = rules.document_rows([insurance, pai], [lea, hugo], [], TODAY, {(3, 10)})
+    assert [(t.pk, c.pk if c else None, state) for t, c, _, state in rows] == [
+        (1, None, "optional"),
+        (3, 10, "missing"),
+        (3, 11, "optional"),
     ]
 
 

@@ -17,7 +17,7 @@ def upload(client, doc_type, content, name="attestation.pdf", child=None):
 
 
 def test_documents_page_lists_what_the_file_needs(
-    client_a, child_a, insurance, vaccinations, other_structure
+    client_a, child_a, insurance, vaccinations, structure, other_structure
 ):
     from tests import factories as f
 
@@ -25,8 +25,15 @@ def test_documents_page_lists_what_the_file_needs(
     html = text(client_a.get("/portail/documents/"))
     assert "Attestation d'assurance" in html
     assert "Vaccinations (Léa)" in html
-    assert "manquant" in html
+    assert "manquant" not in html  # no enrollment asks for anything yet
+    assert "non demandé pour les inscriptions en cours" in html
     assert "Pièce d'ailleurs" not in html
+
+    activity = f.ActivityFactory(structure=structure)
+    activity.required_documents.add(insurance, vaccinations)
+    f.EnrollmentFactory(child=child_a, activity=activity)
+    html = text(client_a.get("/portail/documents/"))
+    assert html.count("manquant") == 2
 
 
 def test_upload_then_download_own_file(client_a, family_a, insurance):
