@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from .ratelimit import authorize_login, client_ip
+from .ratelimit import client_ip, login_allowed, login_failed
 
 TOO_MANY_ATTEMPTS = (
     "Trop de tentatives de connexion. Patientez un quart d'heure avant de réessayer, "
@@ -45,10 +45,12 @@ class LoginForm(forms.Form):
         email = self.cleaned_data.get("email")
         password = self.cleaned_data.get("password")
         if email and password:
-            if not authorize_login(email.lower(), client_ip(self.request)):
+            ip = client_ip(self.request)
+            if not login_allowed(email, ip):
                 raise ValidationError(TOO_MANY_ATTEMPTS, code="rate_limited")
             self.user = authenticate(self.request, email=email, password=password)
             if self.user is None:
+                login_failed(email, ip)
                 raise ValidationError(WRONG_CREDENTIALS, code="invalid_login")
         return self.cleaned_data
 

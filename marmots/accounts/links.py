@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
@@ -38,17 +39,30 @@ class AccountLinkTokenGenerator(PasswordResetTokenGenerator):
         self.key_salt = f"marmots.accounts.links.{purpose}"
         super().__init__()
 
-    def age_if_authentic(self, user, token):
-        """Seconds since the token was made, or None if it does not match the user's state."""
+    def timestamp(self, token):
+        """The token's timestamp (seconds since 2001, naive local time), or None."""
         try:
             ts_b36, _ = token.split("-")
-            ts = base36_to_int(ts_b36)
+            return base36_to_int(ts_b36)
         except ValueError:
             return None
-        for secret in [self.secret, *self.secret_fallbacks]:
-            if constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token):
-                return self._num_seconds(self._now()) - ts
-        return None
+
+    def now(self):
+        """The current time as a token timestamp."""
+        return self._num_seconds(self._now())
+
+    def is_authentic(self, user, token, ts):
+        """Does `token` match the user's current state (password, last login, e-mail)?"""
+        return any(
+            constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
+
+    def logged_in_since(self, user, ts):
+        """Has the user logged in (as the link does once used) at or after timestamp `ts`?"""
+        if user.last_login is None:
+            return False
+        return self._num_seconds(timezone.make_naive(user.last_login)) >= ts
 
 
 GENERATORS = {purpose: AccountLinkTokenGenerator(purpose) for purpose in PURPOSES}
@@ -105,14 +119,19 @@ def check_link(purpose, uidb64, token):
     user = _user_from_uidb64(uidb64)
     if user is None or not token:
         return LinkCheck(INVALID)
-    age = GENERATORS[purpose].age_if_authentic(user, token)
-    if age is None:
-        # The user's state changed since the link was made: a password was set or they
-        # logged in. Without a password, nothing could have used it: it is simply wrong.
-        return LinkCheck(USED if user.has_usable_password() else INVALID, user)
-    if age > settings.PASSWORD_RESET_TIMEOUT:
-        return LinkCheck(EXPIRED, user)
-    return LinkCheck(VALID, user)
+    generator = GENERATORS[purpose]
+    ts = generator.timestamp(token)
+    if ts is None:
+        return LinkCheck(INVALID)
+    age = generator.now() - ts
+    if generator.is_authentic(user, token, ts):
+        return LinkCheck(EXPIRED if age > settings.PASSWORD_RESET_TIMEOUT else VALID, user)
+    # Not (or no longer) matching the user's state. Say "already used" only when the user
+    # logged in after the date the token claims, as using the link does: any other wrong
+    # token says nothing about the account.
+    if 0 <= age <= settings.PASSWORD_RESET_TIMEOUT and generator.logged_in_since(user, ts):
+        return LinkCheck(USED, user)
+    return LinkCheck(INVALID)
 
 
 def _user_from_uidb64(uidb64):

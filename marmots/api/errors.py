@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from .schemas import NUL_CHARACTER
+
 # Ninja's own English messages, and what the API says instead.
 TRANSLATIONS = {
     "Unauthorized": "Authentification requise : connectez-vous ou envoyez un jeton d'accès.",
@@ -30,6 +32,7 @@ PYDANTIC_MESSAGES = {
     "model_attributes_type": "objet JSON attendu",
     "dict_type": "objet JSON attendu",
     "extra_forbidden": "champ inconnu",
+    "nul_character": NUL_CHARACTER,
 }
 
 

@@ -2,17 +2,32 @@
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+NUL_CHARACTER = "caractère nul (U+0000) interdit"
+
+
+def _no_nul_character(value):
+    # PostgreSQL cannot store U+0000 in text: refuse it here instead of failing later.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", NUL_CHARACTER)
+    return value
+
+
+# Every text a request carries: plain text without the NUL character.
+Text = Annotated[str, AfterValidator(_no_nul_character)]
 
 # Requests
 
 
 class TokenIn(Schema):
-    email: str = Field(..., min_length=1, max_length=254, description="Adresse e-mail (login)")
-    password: str = Field(..., min_length=1, max_length=4096)
-    name: str = Field("", max_length=100, description="Nom de l'appareil ou du programme")
+    email: Text = Field(..., min_length=1, max_length=254, description="Adresse e-mail (login)")
+    password: Text = Field(..., min_length=1, max_length=4096)
+    name: Text = Field("", max_length=100, description="Nom de l'appareil ou du programme")
 
 
 class EnrollmentIn(Schema):
@@ -21,11 +36,11 @@ class EnrollmentIn(Schema):
     start_date: datetime.date
     end_date: datetime.date
     period_id: int | None = None
-    comment: str = Field("", max_length=500)
+    comment: Text = Field("", max_length=500)
 
 
 class RefusalIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=300, description="Motif du refus")
+    reason: Text = Field(..., min_length=1, max_length=300, description="Motif du refus")
 
 
 # Responses

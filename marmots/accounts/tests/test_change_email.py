@@ -1,8 +1,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
 from marmots.accounts.actions import change_email
 from marmots.accounts.links import send_account_link
+from marmots.accounts.models import ApiToken
 from marmots.core.models import AuditEntry
 from tests.factories import PASSWORD
 
@@ -73,3 +75,17 @@ def test_a_link_sent_to_the_old_address_stops_working(client, smtp_server, newco
     change_email(newcomer, "ines.nouvelle@example.org", manager)
 
     assert "Ce lien n'est pas valable" in page_text(client.get(old_link))
+
+
+def test_a_new_email_revokes_the_api_tokens(smtp_server, guardian_a, manager):
+    token, key = ApiToken.issue(guardian_a.user, name="Tablette")
+
+    change_email(guardian_a.user, "claire.nouvelle@example.org", manager)
+
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    api = Client(headers={"authorization": f"Bearer {key}"})
+    assert api.get("/api/v1/family").status_code == 401
+    entry = AuditEntry.objects.get(action="api_token.revoked")
+    assert entry.actor == manager and entry.family == guardian_a.family
+    assert entry.after == {"name": "Tablette", "reason": "account.email_changed"}

@@ -4,9 +4,18 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
+from django.utils.http import int_to_base36, urlsafe_base64_encode
 
-from marmots.accounts.links import clean_token, clean_uidb64, send_account_link, validity_text
+from marmots.accounts.links import (
+    GENERATORS,
+    clean_token,
+    clean_uidb64,
+    send_account_link,
+    validity_text,
+)
+from marmots.accounts.models import ApiToken
 from marmots.core.models import AuditEntry
 
 from .helpers import html_text, link_in, page_text, path_of, plain_text
@@ -215,3 +224,51 @@ def test_cleaning_keeps_only_the_token_alphabet():
 )
 def test_validity_reads_in_french(seconds, text):
     assert validity_text(seconds) == text
+
+
+def _token_with_timestamp(ts):
+    return f"{int_to_base36(ts)}-{'0' * 32}"
+
+
+def test_a_wrong_token_does_not_tell_whether_the_account_was_activated(client, guardian_a):
+    # Claire chose her password and last logged in a week ago: nothing used a link since.
+    guardian_a.user.last_login = timezone.now() - datetime.timedelta(days=7)
+    guardian_a.user.save(update_fields=["last_login"])
+    generator = GENERATORS["reset"]
+    uidb64 = urlsafe_base64_encode(str(guardian_a.user.pk).encode())
+    recent = generator.now() - 3600
+
+    for token in ["abc-def", "zzzzzzzzzzzzzz-1", _token_with_timestamp(recent)]:
+        response = client.get(f"/compte/lien/reset/{uidb64}/{token}/")
+
+        assert "Ce lien n'est pas valable" in page_text(response), token
+        assert "déjà été utilisé" not in page_text(response)
+
+
+def test_a_wrong_token_older_than_the_validity_is_not_called_used(client, guardian_a):
+    guardian_a.user.last_login = timezone.now()
+    guardian_a.user.save(update_fields=["last_login"])
+    generator = GENERATORS["reset"]
+    uidb64 = urlsafe_base64_encode(str(guardian_a.user.pk).encode())
+    old = generator.now() - settings.PASSWORD_RESET_TIMEOUT - HOURS
+
+    response = client.get(f"/compte/lien/reset/{uidb64}/{_token_with_timestamp(old)}/")
+
+    assert "Ce lien n'est pas valable" in page_text(response)
+
+
+def test_choosing_a_password_revokes_the_api_tokens(client, smtp_server, guardian_a, guardian_b):
+    mine, my_key = ApiToken.issue(guardian_a.user, name="Mon téléphone")
+    theirs, _ = ApiToken.issue(guardian_b.user)
+    send_account_link(guardian_a.user, "reset")
+
+    assert choose_password(client, path_of(link_in(smtp_server[0])))["Location"] == "/portail/"
+
+    api = Client(headers={"authorization": f"Bearer {my_key}"})
+    assert api.get("/api/v1/family").status_code == 401
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.revoked_at is not None and theirs.revoked_at is None
+    entry = AuditEntry.objects.get(action="api_token.revoked")
+    assert entry.actor == guardian_a.user and entry.object_id == str(mine.pk)
+    assert entry.after == {"name": "Mon téléphone", "reason": "account.password_reset"}

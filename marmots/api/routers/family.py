@@ -89,12 +89,13 @@ def enrollment_detail(request, enrollment_id: int):
 
 
 def _get(queryset, pk, message):
+    """get_or_404 with the French `message`; None when no id was given."""
     if pk is None:
         return None
     try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404(message) from None
+        return get_or_404(queryset, pk=pk)
+    except Http404:
+        raise HttpError(404, message) from None
 
 
 @router.post(

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from marmots.activities.models import StaffMembership
-from marmots.core.access import get_or_404, is_manager, structures_of
+from marmots.core.access import get_or_404, staff_roles
 from marmots.enrollments.actions import (
     file_status,
     opening_error,
@@ -29,25 +29,31 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 StatusFilter = Literal["pending", "validated", "refused", "cancelled"]
 
 
-def _enrollments(structures):
-    return Enrollment.objects.filter(activity__structure__in=structures).select_related(
+def _enrollments(structure_ids):
+    return Enrollment.objects.filter(activity__structure_id__in=structure_ids).select_related(
         "child__family", "activity__structure", "period"
     )
 
 
-def _staff_structures(request):
-    structures = structures_of(request.auth)
-    if not structures.exists():
+def _roles(request):
+    """{structure id: role} of the caller, in one query (403 if they work for none)."""
+    roles = staff_roles(request.auth)
+    if not roles:
         raise HttpError(403, "Cet espace est réservé à l'équipe.")
-    return structures
+    return roles
 
 
-def _managed_enrollment(request, enrollment_id):
-    _staff_structures(request)
-    if not is_manager(request.auth):
+def _staff_structures(request):
+    """Ids of the structures the caller works for."""
+    return list(_roles(request))
+
+
+def _managed_structures(request):
+    """Ids of the structures the caller manages (403 for staff)."""
+    managed = [pk for pk, role in _roles(request).items() if role == StaffMembership.MANAGER]
+    if not managed:
         raise HttpError(403, "Action réservée au gestionnaire.")
-    managed = structures_of(request.auth, roles=(StaffMembership.MANAGER,))
-    return get_or_404(_enrollments(managed), pk=enrollment_id)
+    return managed
 
 
 @router.get(
@@ -90,9 +96,10 @@ def enrollment_detail(request, enrollment_id: int):
     summary="Valider une inscription",
 )
 def enrollment_validate(request, enrollment_id: int):
-    enrollment = _managed_enrollment(request, enrollment_id)
+    managed = _managed_structures(request)
+    enrollment = get_or_404(_enrollments(managed), pk=enrollment_id)
     validate_enrollment(enrollment, request.auth)
-    return _enrollments(structures_of(request.auth)).get(pk=enrollment.pk)
+    return _enrollments(managed).get(pk=enrollment.pk)
 
 
 @router.post(
@@ -101,6 +108,7 @@ def enrollment_validate(request, enrollment_id: int):
     summary="Refuser une inscription",
 )
 def enrollment_refuse(request, enrollment_id: int, data: RefusalIn):
-    enrollment = _managed_enrollment(request, enrollment_id)
+    managed = _managed_structures(request)
+    enrollment = get_or_404(_enrollments(managed), pk=enrollment_id)
     refuse_enrollment(enrollment, request.auth, data.reason)
-    return _enrollments(structures_of(request.auth)).get(pk=enrollment.pk)
+    return _enrollments(managed).get(pk=enrollment.pk)

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from marmots.accounts.ratelimit import authorize_login, client_ip
+from marmots.accounts.ratelimit import client_ip, login_allowed, login_failed
 
 from ..auth import token_auth
 from ..schemas import ErrorOut, TokenIn, TokenOut
@@ -23,11 +23,13 @@ TOO_MANY = "Trop de tentatives de connexion : réessayez dans quinze minutes."
     summary="Obtenir un jeton d'accès",
 )
 def obtain_token(request, data: TokenIn):
-    """Exchange an e-mail and a password for a bearer token (rate-limited like the login)."""
-    if not authorize_login(data.email.strip(), client_ip(request)):
+    """Exchange an e-mail and a password for a bearer token (failures limited like the login)."""
+    email, ip = data.email.strip(), client_ip(request)
+    if not login_allowed(email, ip):
         raise HttpError(429, TOO_MANY)
-    user = authenticate(request, email=data.email, password=data.password)
+    user = authenticate(request, email=email, password=data.password)
     if user is None:
+        login_failed(email, ip)
         raise HttpError(401, BAD_CREDENTIALS)
     token, key = issue_token(user, data.name)
     return Status(201, {"token": key, "name": token.name, "created_at": token.created_at})

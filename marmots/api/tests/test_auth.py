@@ -75,6 +75,25 @@ def test_token_requests_are_rate_limited(client, guardian_a):
     assert not ApiToken.objects.exists()
 
 
+def test_successful_token_requests_do_not_count(client, guardian_a):
+    for _ in range(12):
+        assert obtain(client, "claire.martin@example.org").status_code == 201
+
+    assert obtain(client, "claire.martin@example.org", password=WRONG_PASSWORD).status_code == 401
+    assert obtain(client, "claire.martin@example.org").status_code == 201
+
+
+def test_token_requests_are_limited_per_client_behind_the_proxy(settings, guardian_a):
+    settings.MARMOTS_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    for i in range(50):
+        assert obtain(attacker, f"inconnu{i}@example.org").status_code == 401
+    assert obtain(attacker, "claire.martin@example.org").status_code == 429
+
+    family = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert obtain(family, "claire.martin@example.org").status_code == 201
+
+
 def test_rate_limit_refills_over_time(client, guardian_a):
     for _ in range(10):
         obtain(client, "claire.martin@example.org", password=WRONG_PASSWORD)

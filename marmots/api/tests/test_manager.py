@@ -1,7 +1,9 @@
 """Manager endpoints: scoped to the user's structures; staff read, managers decide."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from marmots.enrollments.models import Enrollment
 from tests import factories as f
@@ -193,3 +195,19 @@ def test_list_uses_a_fixed_number_of_queries(
         f.EnrollmentFactory(child=f.ChildFactory(family=family), activity=activity)
     with django_assert_max_num_queries(6):
         assert len(ids(api_manager.get(LIST))) == 4
+
+
+def _role_queries(queries):
+    return [q["sql"] for q in queries if "staffmembership" in q["sql"]]
+
+
+@pytest.mark.parametrize("verb", ["validate", "refuse"])
+def test_the_callers_roles_are_read_once(api_manager, enrollment_a, verb):
+    with CaptureQueriesContext(connection) as detail:
+        assert api_manager.get(f"{LIST}/{enrollment_a.pk}").status_code == 200
+    with CaptureQueriesContext(connection) as decision:
+        assert decide(api_manager, enrollment_a, verb, reason="Complet").status_code == 200
+
+    assert len(_role_queries(detail.captured_queries)) == 1
+    # One for the API's checks, and the decision action's own check of the manager's right.
+    assert len(_role_queries(decision.captured_queries)) <= 2
