@@ -4,12 +4,11 @@ Every form that creates a row of a structure takes `structures` (the manager's s
 offers only those; an edit keeps the row in its structure.
 """
 
-import filetype
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from marmots.families.fields import child_field_choices
+from marmots.families.files import check_upload
 
 from .models import (
     Activity,
@@ -51,14 +50,7 @@ def checked_file(uploaded, allowed, what):
     """The uploaded file if its content is one of `allowed` MIME types and small enough."""
     if not isinstance(uploaded, UploadedFile):
         return uploaded  # no new file: the current one stays
-    limit = settings.MARMOTS_MAX_UPLOAD_BYTES
-    if uploaded.size > limit:
-        raise forms.ValidationError(f"Le fichier dépasse {limit // (1024 * 1024)} Mo.")
-    head = uploaded.read(8192)
-    uploaded.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in allowed:
-        raise forms.ValidationError(f"Le fichier doit être {what}.")
+    check_upload(uploaded, allowed, what)
     return uploaded
 
 

@@ -11,6 +11,19 @@ EMAIL_ERRORS = {"invalid": "Saisissez une adresse e-mail valide (exemple : nom@e
 GUARDIAN_FIELDS = ["first_name", "last_name", "email", "relationship", "phone_mobile"]
 
 
+class FamilySearchForm(forms.Form):
+    """The family list's search box (`?q=`). CharField refuses NUL characters, which
+    PostgreSQL cannot store or compare."""
+
+    q = forms.CharField(
+        label="Rechercher (famille, responsable, e-mail, enfant)", max_length=100, required=False
+    )
+
+    def query(self):
+        """The cleaned search text, or "" when the form is invalid."""
+        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+
+
 class GuardianForm(forms.Form):
     """One guardian and their login e-mail. `optional=True` for the second guardian."""
 

@@ -4,14 +4,16 @@ Reads use every structure the user works for; writes (under `manager_required`) 
 structures they manage, because that decorator narrows `request.structures`.
 """
 
+from django.db.models import Exists, OuterRef, Q
+
 from marmots.enrollments.models import Enrollment
-from marmots.families.models import ChangeRequest, Family, FamilyDocument
+from marmots.families.models import ChangeRequest, Child, Family, FamilyDocument
 
 
 def families(request):
-    """Families using one of `request.structures`."""
-    managed = Family.objects.filter(structures__in=request.structures).values("pk")
-    return Family.objects.for_staff(request.user).filter(pk__in=managed)
+    """Families using one of `request.structures`, or asking to (a pending request there)."""
+    using = Family.objects.using(request.structures).values("pk")
+    return Family.objects.for_staff(request.user).filter(pk__in=using)
 
 
 def change_requests(request):
@@ -32,3 +34,43 @@ def enrollments(request):
 def owned(request, model):
     """Rows of a structure-owned model (periods, activities...) in the user's structures."""
     return model.objects.filter(structure__in=request.structures)
+
+
+def children(request, family):
+    """The family's children that use the user's structures: an enrollment there (any status
+    but cancelled), or none in any other structure (a child the manager has just added)."""
+    live = Enrollment.objects.exclude(status=Enrollment.CANCELLED).filter(child=OuterRef("pk"))
+    ours = live.filter(activity__structure__in=request.structures)
+    theirs = live.exclude(activity__structure__in=request.structures)
+    return Child.objects.for_family(family).filter(Exists(ours) | ~Exists(theirs))
+
+
+def _ids(queryset):
+    return [str(pk) for pk in queryset.values_list("pk", flat=True)]
+
+
+def audit_entries(request, family, children):
+    """The family's audit entries, without those about another structure's enrollments,
+    structures and documents, or about children the user does not see."""
+    hidden_children = Child.objects.for_family(family).exclude(pk__in=children.values("pk"))
+    foreign_documents = FamilyDocument.objects.for_family(family).filter(
+        ~Q(doc_type__structure__in=request.structures) | Q(child__in=hidden_children)
+    )
+    hidden = (
+        Q(object_type="child", object_id__in=_ids(hidden_children))
+        | Q(
+            object_type="enrollment",
+            object_id__in=_ids(
+                Enrollment.objects.for_family(family).exclude(
+                    activity__structure__in=request.structures
+                )
+            ),
+        )
+        | Q(
+            object_type="changerequest",
+            object_id__in=_ids(ChangeRequest.objects.filter(child__in=hidden_children)),
+        )
+        | Q(object_type="familydocument", object_id__in=_ids(foreign_documents))
+        | (Q(object_type="structure") & ~Q(object_id__in=_ids(request.structures)))
+    )
+    return family.audit_entries.exclude(hidden)

@@ -22,6 +22,7 @@ from .forms import (
     ChildForm,
     EmailChangeForm,
     FamilyForm,
+    FamilySearchForm,
     GuardianForm,
     QuotientForm,
     check_distinct_emails,
@@ -47,34 +48,41 @@ def record_url(family):
 
 @staff_required
 def family_list(request):
-    query = request.GET.get("q", "").strip()
-    families = scope.families(request)
+    form = FamilySearchForm(request.GET)
+    query = form.query()
+    families = scope.families(request) if form.is_valid() else Family.objects.none()
     if query:
         families = families.filter(pk__in=search(query))
     families = families.prefetch_related("guardians__user", "children").order_by("name", "id")
     page = Paginator(families, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/families/list.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "form": form}
+    return render(request, "backoffice/families/list.html", context)
 
 
 @staff_required
 def family_detail(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
     today = timezone.localdate()
-    documents = family.documents.filter(doc_type__structure__in=request.structures)
+    children = scope.children(request, family)
+    documents = family.documents.filter(doc_type__structure__in=request.structures).filter(
+        Q(child__isnull=True) | Q(child__in=children)
+    )
+    change_requests = family.change_requests.filter(Q(child__isnull=True) | Q(child__in=children))
+    history = scope.audit_entries(request, family, children).select_related("actor")
     context = {
         "family": family,
         "guardians": family.guardians.select_related("user"),
-        "children": family.children.prefetch_related("authorized_people"),
+        "children": children.prefetch_related("authorized_people"),
         "quotients": family.quotients.all(),
         "documents": [
             (doc, document_state(doc, today))
             for doc in documents.select_related("doc_type", "child")
         ],
-        "change_requests": family.change_requests.select_related("child", "guardian")[:20],
+        "change_requests": change_requests.select_related("child", "guardian")[:20],
         "enrollments": Enrollment.objects.for_family(family)
         .filter(activity__structure__in=request.structures)
         .select_related("child", "activity"),
-        "audit_entries": family.audit_entries.select_related("actor")[:AUDIT_ENTRIES],
+        "audit_entries": history[:AUDIT_ENTRIES],
     }
     return render(request, "backoffice/families/detail.html", context)
 

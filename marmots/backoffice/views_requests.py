@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.families.actions import decide_change_request, review_document
 from marmots.families.fields import CHILD_FIELD_LABELS, GUARDIAN_FIELD_LABELS
+from marmots.families.files import file_response
 from marmots.families.models import ChangeRequest, FamilyDocument
 
 from . import scope
@@ -97,14 +97,9 @@ def documents(request):
 @staff_required
 def document_file(request, pk):
     document = get_or_404(scope.documents(request), pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(
+        document.file, f"document-{document.pk}", document.content_type, inline=True
+    )
 
 
 @require_POST

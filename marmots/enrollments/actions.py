@@ -11,7 +11,7 @@ from django.utils import timezone
 from marmots.activities.models import Activity, Period
 from marmots.core.access import family_of, is_manager
 from marmots.core.audit import record, snapshot
-from marmots.families.models import FamilyDocument
+from marmots.families.models import Child, FamilyDocument
 
 from . import rules
 from .models import Enrollment
@@ -21,7 +21,12 @@ AUDITED = ["child", "activity", "period", "start_date", "end_date", "status", "r
 
 
 def _check_requester(actor, family, activity):
-    if family_of(actor) != family and not is_manager(actor, activity.structure):
+    """The family itself, or a manager of the activity's structure that the family uses."""
+    if family_of(actor) == family:
+        return
+    if not (
+        is_manager(actor, activity.structure) and family.structures.contains(activity.structure)
+    ):
         raise PermissionDenied("Vous ne pouvez pas inscrire cet enfant.")
 
 
@@ -76,6 +81,8 @@ def request_enrollment(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Requests for the same child queue here, so the overlap check sees the other's row.
+        Child.objects.select_for_update().get(pk=child.pk)
         if _overlapping(child, activity, start_date, end_date):
             raise _duplicate_error(child)
         try:
@@ -91,8 +98,6 @@ def request_enrollment(
                 )
         except IntegrityError:
             raise _duplicate_error(child) from None
-        if not family.structures.filter(pk=activity.structure_id).exists():
-            family.structures.add(activity.structure)
         record(actor, "enrollment.request", enrollment, family=family, after=_snap(enrollment))
     return enrollment
 
@@ -124,6 +129,20 @@ def opening_error(period, now):
     return f"Les inscriptions ouvrent le {opens:%d/%m/%Y} à {opens:%H}h{opens:%M}."
 
 
+def _link_structure(family, structure, actor):
+    """A validated enrollment makes the family one of the structure's families (audited)."""
+    if family.structures.filter(pk=structure.pk).exists():
+        return
+    family.structures.add(structure)
+    record(
+        actor,
+        "family.structure_added",
+        structure,
+        family=family,
+        after={"structure": structure.name},
+    )
+
+
 def _decide(enrollment, actor, status, action, reason=""):
     with transaction.atomic():
         locked = _lock_pending(enrollment)
@@ -141,6 +160,8 @@ def _decide(enrollment, actor, status, action, reason=""):
         record(
             actor, action, locked, family=locked.child.family, before=before, after=_snap(locked)
         )
+        if status == Enrollment.VALIDATED:
+            _link_structure(locked.child.family, locked.activity.structure, actor)
         transaction.on_commit(lambda: send_enrollment_decision.enqueue(locked.pk))
     enrollment.refresh_from_db()
     return enrollment

@@ -3,10 +3,6 @@
 The portal, the back-office and the API call these; they never write family rows themselves.
 """
 
-import uuid
-
-import filetype
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -16,10 +12,8 @@ from marmots.accounts.models import User
 from marmots.activities.models import StaffMembership, Structure
 from marmots.core.audit import record, snapshot
 
-from . import fields, rules
+from . import fields, files, rules
 from .models import ChangeRequest, Child, Family, FamilyDocument, Guardian
-
-ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 def _now():
@@ -31,7 +25,9 @@ def _check_manager(actor, family):
     if getattr(actor, "is_superuser", False):
         return
     managed = Structure.objects.filter(
-        memberships__user=actor, memberships__role=StaffMembership.MANAGER, families=family
+        memberships__user=actor,
+        memberships__role=StaffMembership.MANAGER,
+        pk__in=family.structures_in_use().values("pk"),
     )
     if not managed.exists():
         raise PermissionDenied("Action réservée au gestionnaire de la famille.")
@@ -141,8 +137,8 @@ def _record_changes(actor, action, instance, family_id, changes):
     record(actor, action, instance, family=Family(pk=family_id), before=before, after=after)
 
 
-def update_child(child, data, actor, *, apply_all=False):
-    """The family (or the manager, with `apply_all`) changes a child's information.
+def update_child(child, data, actor):
+    """The family changes a child's information.
 
     Fields that one of the family's structures lists in `child_fields_needing_validation` wait
     in a PENDING change request; the others apply at once and are recorded as an APPLIED one.
@@ -159,9 +155,7 @@ def update_child(child, data, actor, *, apply_all=False):
         changes = rules.diff(fields.child_values(child), data)
         if not changes:
             return None
-        needing = (
-            set() if apply_all else rules.fields_needing_validation(child.family.structures.all())
-        )
+        needing = rules.fields_needing_validation(child.family.structures.all())
         immediate, pending = rules.split_changes(changes, needing)
         applied_request = pending_request = None
         if immediate:
@@ -193,32 +187,6 @@ def _child_request(child, changes, status, actor):
     )
 
 
-def add_authorized_person(child, *, name, phone, actor, relationship="", emergency_contact=False):
-    """Allow one more person to pick the child up (through the child change flow)."""
-    if not (name or "").strip() or not (phone or "").strip():
-        raise ValidationError("Le nom et le téléphone de la personne sont obligatoires.")
-    people = fields.people_of(child) + [
-        {
-            "name": name,
-            "phone": phone,
-            "relationship": relationship,
-            "emergency_contact": emergency_contact,
-        }
-    ]
-    return update_child(child, {fields.AUTHORIZED_PEOPLE: people}, actor)
-
-
-def remove_authorized_person(person, actor):
-    """Withdraw a person's permission to pick the child up (through the change flow)."""
-    child = person.child
-    people = [
-        p
-        for p in fields.people_of(child)
-        if (p["name"], p["phone"]) != (person.name.strip(), person.phone.strip())
-    ]
-    return update_child(child, {fields.AUTHORIZED_PEOPLE: people}, actor)
-
-
 @transaction.atomic
 def confirm_child_info(child, actor):
     """The family checked the child's information (first-login guided check)."""
@@ -236,6 +204,18 @@ def confirm_child_info(child, actor):
     return child
 
 
+def _refuse_stale(child, changes):
+    """Refuse to apply a request whose fields changed since the family asked."""
+    current = fields.child_values(child)
+    stale = [name for name, change in changes.items() if current.get(name) != change["old"]]
+    if stale:
+        labels = ", ".join(fields.CHILD_FIELD_LABELS.get(name, name) for name in stale)
+        raise ValidationError(
+            f"La fiche a changé depuis la demande ({labels}) : refusez cette demande "
+            "et invitez la famille à la refaire."
+        )
+
+
 def decide_change_request(change_request, *, accept, actor, note=""):
     """The manager applies or refuses a pending change request (refusal needs a note)."""
     note = (note or "").strip()
@@ -247,7 +227,9 @@ def decide_change_request(change_request, *, accept, actor, note=""):
         if request.status != ChangeRequest.PENDING:
             raise ValidationError("Cette demande a déjà été traitée.")
         if accept and request.child_id:
-            fields.apply_child_changes(request.child, request.changes)
+            child = Child.objects.select_for_update().get(pk=request.child_id)
+            _refuse_stale(child, request.changes)
+            fields.apply_child_changes(child, request.changes)
         request.status = ChangeRequest.APPLIED if accept else ChangeRequest.REFUSED
         request.decided_by = actor
         request.decided_at = _now()
@@ -268,32 +250,18 @@ def decide_change_request(change_request, *, accept, actor, note=""):
 # Documents -----------------------------------------------------------------------------------
 
 
-def _check_upload(uploaded_file):
-    limit = settings.MARMOTS_MAX_UPLOAD_BYTES
-    if uploaded_file.size == 0:
-        raise ValidationError({"file": "Le fichier est vide."})
-    if uploaded_file.size > limit:
-        raise ValidationError(
-            {"file": f"Le fichier dépasse la taille maximale de {limit // (1024 * 1024)} Mo."}
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(8192)
-    uploaded_file.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise ValidationError({"file": "Le fichier doit être un PDF, une image JPEG ou PNG."})
-    return kind.mime
-
-
 def upload_document(family, doc_type, uploaded_file, actor, child=None):
     """Store a document of the family's file (PDF, JPEG or PNG, type read from the content)."""
-    if not family.structures.filter(pk=doc_type.structure_id).exists():
+    if not family.structures_in_use().filter(pk=doc_type.structure_id).exists():
         raise ValidationError({"doc_type": "Ce type de pièce n'est pas demandé à votre famille."})
     if child is not None and child.family_id != family.pk:
         raise ValidationError({"child": "Cet enfant n'appartient pas à votre famille."})
     if doc_type.per_child and child is None:
         raise ValidationError({"child": "Indiquez l'enfant concerné par cette pièce."})
-    mime = _check_upload(uploaded_file)
+    try:
+        mime = files.check_upload(uploaded_file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     document = FamilyDocument(
         family=family,
         child=child,
@@ -303,7 +271,7 @@ def upload_document(family, doc_type, uploaded_file, actor, child=None):
         size=uploaded_file.size,
         uploaded_by=actor,
     )
-    document.file.save(f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}", uploaded_file, save=False)
+    document.file.save(files.stored_name(mime), uploaded_file, save=False)
     try:
         with transaction.atomic():
             document.save()

@@ -132,7 +132,7 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, family, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["doc_type"].queryset = DocumentType.objects.filter(
-            structure__in=family.structures.all()
+            structure__in=family.structures_in_use()
         ).order_by("name")
         self.fields["child"].queryset = Child.objects.for_family(family)
         self.fields["child"].label_from_instance = lambda child: child.first_name

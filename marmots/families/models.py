@@ -16,12 +16,34 @@ class FamilyScopedQuerySet(models.QuerySet):
         return self.filter(**{self.family_path: family})
 
 
+# Enrollment.PENDING, spelled here to keep families free of an enrollments import.
+PENDING_ENROLLMENT = "pending"
+
+
+def _pending_request(path, value):
+    """Q: a child of the family has a pending enrollment request whose `path` is `value`."""
+    return Q(
+        children__enrollments__status=PENDING_ENROLLMENT,
+        **{f"children__enrollments__activity__structure__{path}": value},
+    )
+
+
 class FamilyQuerySet(models.QuerySet):
     def for_staff(self, user):
-        """Families using a structure the user works for (all of them for a superuser)."""
+        """Families using a structure the user works for, or asking to (a pending enrollment
+        request there), so the manager can review the request and the file. A superuser sees
+        every family."""
         if user.is_superuser:
             return self
-        return self.filter(structures__memberships__user=user).distinct()
+        return self.filter(
+            Q(structures__memberships__user=user) | _pending_request("memberships__user", user)
+        ).distinct()
+
+    def using(self, structures):
+        """Families linked to one of `structures` or with a pending request in one of them."""
+        return self.filter(
+            Q(structures__in=structures) | _pending_request("in", structures)
+        ).distinct()
 
 
 class Family(models.Model):
@@ -43,6 +65,21 @@ class Family(models.Model):
 
     def __str__(self):
         return self.name
+
+    def structures_in_use(self):
+        """The family's structures plus those where one of its children has a pending request.
+
+        A structure joins `structures` only when it validates an enrollment; meanwhile its
+        document types already apply to the family's file.
+        """
+        Structure = self.structures.model
+        return Structure.objects.filter(
+            Q(families=self)
+            | Q(
+                activities__enrollments__child__family=self,
+                activities__enrollments__status=PENDING_ENROLLMENT,
+            )
+        ).distinct()
 
 
 class Guardian(models.Model):

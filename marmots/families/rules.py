@@ -37,11 +37,6 @@ def document_state(document, today):
     return ACCEPTED
 
 
-def is_valid(document, today):
-    """Does the document count for a complete file today?"""
-    return document_state(document, today) in (ACCEPTED, EXPIRING)
-
-
 def best_document(documents, today):
     """The document that stands for its type: by STATE_PRIORITY, then the latest upload."""
     documents = list(documents)

@@ -241,6 +241,15 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused(client_manager, structure)
     assert not PublishedDocument.objects.exists()
 
 
+def test_a_file_too_big_is_refused_as_on_the_portal(client_manager, structure):
+    big = PDF + b"0" * (10 * 1024 * 1024)
+    upload = SimpleUploadedFile("gros.pdf", big, content_type="application/pdf")
+    data = {"title": "Règlement", "file": upload, "order": "0"}
+    response = client_manager.post("/gestion/publications/nouvelle/", data)
+    assert "Le fichier dépasse la taille maximale de 10 Mo." in errors_of(response)
+    assert not PublishedDocument.objects.exists()
+
+
 # The structure's identity ----------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@
 import datetime
 
 from django import template
+from django.apps import apps
+from django.utils.text import capfirst
 
 register = template.Library()
 
@@ -51,14 +53,6 @@ def state_class(state):
 
 
 @register.filter
-def status_class(status):
-    """Badge class of an enrollment or request status."""
-    return {"validated": "ok", "applied": "ok", "accepted": "ok", "pending": "wait"}.get(
-        status, "bad"
-    )
-
-
-@register.filter
 def child_field_labels(names):
     from marmots.families.fields import CHILD_FIELD_LABELS
 
@@ -76,7 +70,9 @@ def own_structure(context):
 
 
 AUDIT_LABELS = {
+    # Families, guardians and accounts
     "family.create": "Famille créée",
+    "family.structure_added": "Structure ajoutée à la famille (inscription validée)",
     "guardian.create": "Responsable ajouté",
     "guardian.update": "Coordonnées modifiées",
     "account.email_changed": "Adresse e-mail changée",
@@ -84,6 +80,10 @@ AUDIT_LABELS = {
     "account.link_sent.reset": "Lien de réinitialisation envoyé",
     "account.password_initialised": "Mot de passe choisi",
     "account.password_reset": "Mot de passe réinitialisé",
+    "api_token.issued": "Jeton d'accès à l'API créé",
+    "api_token.revoked": "Jeton d'accès à l'API révoqué",
+    # Children, change requests, documents, quotients
+    "child.create": "Enfant ajouté",
     "child.update": "Fiche enfant modifiée",
     "child.change_requested": "Modification demandée",
     "child.info_checked": "Informations de l'enfant vérifiées",
@@ -92,13 +92,47 @@ AUDIT_LABELS = {
     "document.upload": "Pièce envoyée",
     "document.review": "Pièce vérifiée",
     "quotient.create": "Quotient familial enregistré",
+    # Enrollments
     "enrollment.request": "Inscription demandée",
     "enrollment.validate": "Inscription validée",
     "enrollment.refuse": "Inscription refusée",
     "enrollment.cancel": "Demande d'inscription annulée",
+    # The structure's settings
+    "structure.create": "Structure créée",
+    "structure.update": "Fiche de la structure modifiée",
+    "period.create": "Période créée",
+    "period.update": "Période modifiée",
+    "activity.create": "Activité créée",
+    "activity.update": "Activité modifiée",
+    "timeslot.create": "Tranche horaire créée",
+    "timeslot.update": "Tranche horaire modifiée",
+    "closure.create": "Fermeture ajoutée",
+    "closure.update": "Fermeture modifiée",
+    "closure.delete": "Fermeture supprimée",
+    "documenttype.create": "Type de pièce créé",
+    "documenttype.update": "Type de pièce modifié",
+    "publisheddocument.create": "Document publié",
+    "publisheddocument.update": "Document publié modifié",
+    "publisheddocument.unpublish": "Document retiré de la page publique",
 }
+
+VERBS = {"create": "création", "update": "modification", "delete": "suppression"}
+
+
+def _model_label(model_name):
+    for model in apps.get_models():
+        if model._meta.model_name == model_name:
+            return capfirst(model._meta.verbose_name)
+    return None
 
 
 @register.filter
 def audit_label(action):
-    return AUDIT_LABELS.get(action, action)
+    """The French label of an audit action; an unlisted one reads "<Objet> : <verbe>"."""
+    if action in AUDIT_LABELS:
+        return AUDIT_LABELS[action]
+    subject, _, verb = (action or "").partition(".")
+    label = _model_label(subject)
+    if label is None:
+        return "Action enregistrée"
+    return f"{label} : {VERBS.get(verb, 'action enregistrée')}"

@@ -64,6 +64,22 @@ def test_the_list_filters_by_status_and_activity(client_manager, pending, child_
     assert f"{URL}{validated.pk}/" in html and f"{URL}{pending.pk}/" not in html
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("status=pen%00ding", "Sélectionnez un choix valide"),
+        ("activity=1%00", "Le caractère nul n’est pas autorisé."),
+    ],
+)
+def test_a_nul_character_in_the_filters_is_refused_in_french(
+    client_manager, pending, query, message
+):
+    response = client_manager.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and f"{URL}{pending.pk}/" not in html
+
+
 def test_staff_read_but_cannot_decide(client_staff, pending):
     assert client_staff.get(URL).status_code == 200
     html = client_staff.get(f"{URL}{pending.pk}/").content.decode()

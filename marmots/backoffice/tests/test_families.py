@@ -47,6 +47,14 @@ def test_search_by_family_guardian_email_or_child(
     assert "Bernard" not in page
 
 
+def test_a_nul_character_in_the_search_is_refused_in_french(client_manager, family_a):
+    response = client_manager.get("/gestion/familles/?q=a%00b")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Le caractère nul n’est pas autorisé." in page
+    assert 'aria-invalid="true"' in page and "0 familles." in page
+
+
 def test_list_is_paginated_with_bounded_queries(
     client_manager, structure, django_assert_max_num_queries
 ):
@@ -72,6 +80,12 @@ def test_record_shows_guardians_children_quotients_and_history(
     assert "Renvoyer le lien" not in page  # Claire has chosen her password
     assert "Envoyer un lien de réinitialisation" in page
     assert "jamais" in page  # and never logged in
+
+
+def test_the_record_shows_a_withdrawn_request_muted(client_manager, family_a, child_a, activity):
+    f.EnrollmentFactory(child=child_a, activity=activity, status="cancelled")
+    page = client_manager.get(f"/gestion/familles/{family_a.pk}/").content.decode()
+    assert '<span class="badge muted" aria-hidden="true">–</span> Annulée' in page
 
 
 # Creation --------------------------------------------------------------------------------------

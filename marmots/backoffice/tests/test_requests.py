@@ -63,6 +63,21 @@ def test_refusing_needs_a_note(client_manager, change_request, child_a):
     assert child_a.allergies == ""
 
 
+def test_a_change_request_made_stale_is_refused_with_the_fields(
+    client_manager, change_request, child_a
+):
+    child_a.allergies = "Gluten"  # changed since the family asked
+    child_a.save()
+    url = f"/gestion/demandes/{change_request.pk}/decision/"
+    response = client_manager.post(url, {f"c{change_request.pk}-decision": "accept"})
+    assert response.status_code == 400
+    assert "La fiche a changé depuis la demande (allergies)" in response.content.decode()
+    child_a.refresh_from_db()
+    change_request.refresh_from_db()
+    assert (child_a.allergies, child_a.pai) == ("Gluten", False)
+    assert change_request.status == ChangeRequest.PENDING
+
+
 # Documents -------------------------------------------------------------------------------------
 
 
@@ -70,6 +85,8 @@ def test_staff_of_the_structure_open_the_file(client_staff, document):
     response = client_staff.get(f"/gestion/documents/{document.pk}/fichier/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="document-{document.pk}"'
+    assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == PDF_BYTES
 
 

@@ -13,6 +13,7 @@ from marmots.enrollments.actions import (
     validate_enrollment,
 )
 from marmots.enrollments.models import Enrollment
+from marmots.families.models import Family
 from tests import factories as f
 
 from . import builders as b
@@ -92,6 +93,15 @@ def test_the_manager_may_request_for_a_family(child_a, activity, manager):
     assert ask(child_a, activity, manager).requested_by == manager
 
 
+def test_a_manager_cannot_request_for_a_family_of_another_structure(
+    child_a, other_structure, other_manager
+):
+    elsewhere = f.ActivityFactory(structure=other_structure)
+    with pytest.raises(PermissionDenied):
+        ask(child_a, elsewhere, other_manager)
+    assert not Enrollment.objects.exists()
+
+
 def test_an_inactive_activity_cannot_be_requested(child_a, activity, guardian_a):
     activity.is_active = False
     activity.save()
@@ -100,12 +110,47 @@ def test_an_inactive_activity_cannot_be_requested(child_a, activity, guardian_a)
     assert messages_of(excinfo) == "Cette activité n'est plus proposée."
 
 
-def test_an_active_activity_of_another_structure_adds_the_structure(
-    child_a, guardian_a, other_structure
+def _staff_sees(user, family):
+    return Family.objects.for_staff(user).filter(pk=family.pk).exists()
+
+
+@pytest.mark.parametrize("outcome", ["refused", "withdrawn"])
+def test_a_request_elsewhere_shows_the_family_only_while_pending(
+    child_a, guardian_a, other_structure, other_manager, outcome
 ):
+    family = child_a.family
     theirs = b.evening(other_structure)
-    ask(child_a, theirs, guardian_a.user)
-    assert other_structure in child_a.family.structures.all()
+    assert not _staff_sees(other_manager, family)
+    enrollment = ask(child_a, theirs, guardian_a.user)
+    assert other_structure not in family.structures.all()
+    assert other_structure in family.structures_in_use()
+    assert _staff_sees(other_manager, family)  # to review the request and the file
+    assert Family.objects.for_staff(other_manager).count() == 1
+    if outcome == "refused":
+        refuse_enrollment(enrollment, other_manager, "Complet")
+    else:
+        cancel_enrollment_request(enrollment, guardian_a.user)
+    assert not _staff_sees(other_manager, family)
+    assert list(family.structures_in_use()) == list(family.structures.all())
+    assert not AuditEntry.objects.filter(action="family.structure_added").exists()
+
+
+def test_a_validation_elsewhere_adds_the_structure_once_and_audits_it(
+    child_a, guardian_a, other_structure, other_manager
+):
+    family = child_a.family
+    theirs = b.evening(other_structure)
+    validate_enrollment(ask(child_a, theirs, guardian_a.user), other_manager)
+    validate_enrollment(
+        ask(child_a, theirs, guardian_a.user, start=D(2027, 9, 1), end=D(2028, 7, 1)),
+        other_manager,
+    )
+    assert other_structure in family.structures.all()
+    assert _staff_sees(other_manager, family)
+    entry = AuditEntry.objects.get(action="family.structure_added")
+    assert (entry.family, entry.actor) == (family, other_manager)
+    assert (entry.object_type, entry.object_id) == ("structure", str(other_structure.pk))
+    assert entry.after == {"structure": "Accueil de Taninges"}
 
 
 def test_a_holiday_activity_needs_its_period(child_a, guardian_a, holidays):

@@ -1,6 +1,7 @@
 """Uniqueness under concurrency is decided by the database, on PostgreSQL with real threads."""
 
 import datetime
+import itertools
 import threading
 
 import pytest
@@ -61,6 +62,30 @@ def test_one_request_when_a_family_double_submits(postgres, structure, child_a, 
             activity,
             start_date=start,
             end_date=start + datetime.timedelta(days=30),
+            actor=guardian_a.user,
+        )
+
+    assert race(ask) == ["ok"] + ["refused"] * (ATTEMPTS - 1)
+    assert Enrollment.objects.filter(child=child_a).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_requests_with_different_starts_are_serialised(
+    postgres, structure, child_a, guardian_a
+):
+    # Each thread asks from another day: the unique (child, activity, start) index cannot
+    # decide, the lock on the child row makes the overlap check see the winner.
+    activity = f.ActivityFactory(structure=structure)
+    first = datetime.date.today() + datetime.timedelta(days=10)
+    offsets = itertools.count()
+
+    def ask():
+        start = first + datetime.timedelta(days=next(offsets))
+        request_enrollment(
+            child_a,
+            activity,
+            start_date=start,
+            end_date=first + datetime.timedelta(days=60),
             actor=guardian_a.user,
         )
 

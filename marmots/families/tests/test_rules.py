@@ -45,9 +45,6 @@ def test_accepted_document_state_depends_only_on_days_left(days):
     state = rules.document_state(doc(valid_until=TODAY + datetime.timedelta(days=days)), TODAY)
     expected = "expired" if days < 0 else "expiring" if days <= 30 else "accepted"
     assert state == expected
-    assert rules.is_valid(doc(valid_until=TODAY + datetime.timedelta(days=days)), TODAY) == (
-        days >= 0
-    )
 
 
 def test_best_document_prefers_a_valid_one_then_the_latest():
