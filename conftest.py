@@ -27,6 +27,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Production queues tasks in the database for the worker (tested in core's
+    test_task_worker); elsewhere they run at once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def file_storage(settings, tmp_path):
     """Files the tests store go to a temporary folder, through the same storage API."""
     location = tmp_path / "files"

@@ -116,6 +116,8 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:public_home"
+# Behind a reverse proxy: the request.META header holding the client address (right-most entry).
+MARMOTS_CLIENT_IP_HEADER = os.environ.get("MARMOTS_CLIENT_IP_HEADER", "")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -176,12 +178,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Marmots <noreply@localhost>")
 
-# Background work: the database backend and `manage.py db_worker` in production; the demo and
-# the tests run tasks at once.
+# Background work: in production the database backend keeps every queued e-mail or PDF until
+# `manage.py db_worker` has done it (nothing acknowledged is lost); the demo (DEBUG) runs tasks
+# at once, and so do the tests (see conftest.py).
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "MARMOTS_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        "BACKEND": os.environ.get("MARMOTS_TASKS_BACKEND")
+        or (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if DEBUG
+            else "django_tasks_db.DatabaseBackend"
         )
     }
 }

@@ -6,6 +6,7 @@ from . import views, views_dashboard, views_details, views_documents, views_fami
 urlpatterns = [
     path("calendrier-des-inscriptions/", views.registration_calendar, name="calendar"),
     path("documents-publics/<int:pk>/", views.published_document, name="published_document"),
+    path("structures/<slug:slug>/logo/", views.structure_logo, name="structure_logo"),
     path("portail/famille/", views_family.family, name="family"),
     path("portail/famille/enfant/<int:pk>/", views_family.child_detail, name="child"),
     path("portail/famille/enfant/<int:pk>/modifier/", views_family.child_edit, name="child_edit"),

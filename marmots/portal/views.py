@@ -1,25 +1,33 @@
 from pathlib import PurePosixPath
 
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from marmots.activities.models import Period, PublishedDocument
+from marmots.activities.models import Period, PublishedDocument, Structure
 from marmots.core.access import get_or_404, guardian_required
-from marmots.core.context_processors import current_structure
 from marmots.families import rules
+from marmots.families.files import file_response
 from marmots.families.models import Child, Quotient
 
-from .helpers import file_response
+
+def _public_structures():
+    public_documents = PublishedDocument.objects.filter(is_public=True)
+    return Structure.objects.order_by("name").prefetch_related(
+        Prefetch("documents", queryset=public_documents, to_attr="public_documents")
+    )
 
 
 def public_home(request):
-    structure = current_structure()
-    documents = PublishedDocument.objects.filter(structure=structure, is_public=True)
+    """R2: each structure's identity, house rules and documents, and the way to log in."""
     return render(
-        request,
-        "portal/public_home.html",
-        {"documents": documents if structure else [], "public": True},
+        request, "portal/public_home.html", {"structures": _public_structures(), "public": True}
     )
+
+
+def structure_logo(request, slug):
+    structure = get_or_404(Structure.objects.exclude(logo=""), slug=slug)
+    return file_response(structure.logo, inline=True)
 
 
 def published_document(request, pk):
@@ -30,13 +38,11 @@ def published_document(request, pk):
 
 def registration_calendar(request):
     """Holiday periods with their registration opening, generated from the periods."""
-    structure = current_structure()
-    periods = Period.objects.filter(
-        structure=structure, kind=Period.HOLIDAYS, end_date__gte=timezone.localdate()
-    ).order_by("start_date")
-    return render(
-        request, "portal/calendar.html", {"periods": periods if structure else [], "public": True}
+    periods = Period.objects.filter(kind=Period.HOLIDAYS, end_date__gte=timezone.localdate())
+    structures = Structure.objects.order_by("name").prefetch_related(
+        Prefetch("periods", queryset=periods.order_by("start_date"), to_attr="coming_holidays")
     )
+    return render(request, "portal/calendar.html", {"structures": structures, "public": True})
 
 
 @guardian_required

@@ -9,10 +9,11 @@ from marmots.activities.models import DocumentType
 from marmots.core.access import get_or_404, guardian_required
 from marmots.enrollments.models import Enrollment
 from marmots.families import actions, rules
+from marmots.families.files import file_response
 from marmots.families.forms import DocumentUploadForm
 from marmots.families.models import Child, FamilyDocument
 
-from .helpers import add_errors, file_response
+from .helpers import add_errors
 
 
 @guardian_required
@@ -32,7 +33,7 @@ def documents(request):
             return redirect("portal:documents")
     today = timezone.localdate()
     uploaded = list(FamilyDocument.objects.for_family(family).select_related("doc_type", "child"))
-    doc_types = DocumentType.objects.filter(structure__in=family.structures.all()).distinct()
+    doc_types = DocumentType.objects.filter(structure__in=family.structures_in_use())
     required = set(
         Enrollment.objects.for_family(family)
         .filter(status__in=[Enrollment.PENDING, Enrollment.VALIDATED])

@@ -36,6 +36,29 @@ def test_documents_page_lists_what_the_file_needs(
     assert html.count("manquant") == 2
 
 
+def test_a_pending_request_elsewhere_brings_that_structures_documents(
+    client_a, child_a, other_structure
+):
+    from tests import factories as f
+
+    theirs = f.DocumentTypeFactory(structure=other_structure, name="Pièce de Taninges")
+    activity = f.ActivityFactory(structure=other_structure)
+    activity.required_documents.add(theirs)
+    assert "Pièce de Taninges" not in text(client_a.get("/portail/documents/"))
+    assert "Pièce envoyée" not in text(upload(client_a, theirs, PDF))
+    assert not FamilyDocument.objects.exists()
+    enrollment = f.EnrollmentFactory(child=child_a, activity=activity)
+    html = text(client_a.get("/portail/documents/"))
+    assert "Pièce de Taninges" in html and "manquant" in html
+    assert "Pièce envoyée" in text(upload(client_a, theirs, PDF))
+    assert FamilyDocument.objects.get().doc_type == theirs
+    assert '<th scope="row">Pièce de Taninges</th>' in text(client_a.get("/portail/documents/"))
+    enrollment.status = "cancelled"
+    enrollment.save()
+    html = text(client_a.get("/portail/documents/"))
+    assert '<th scope="row">Pièce de Taninges</th>' not in html
+
+
 def test_upload_then_download_own_file(client_a, family_a, insurance):
     response = upload(client_a, insurance, PDF)
     assert "Pièce envoyée" in text(response)
@@ -46,7 +69,9 @@ def test_upload_then_download_own_file(client_a, family_a, insurance):
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
     assert "attestation.pdf" in download["Content-Disposition"]
+    assert download["Cache-Control"] == "private, no-store"  # a family's file stays private
 
 
 def test_per_child_upload(client_a, child_a, vaccinations):

@@ -47,6 +47,7 @@ def test_the_list_shows_marks_status_and_refusal_reason(
     b.enrollment(child_a, activity)
     b.enrollment(child_a, b.holiday_activity(activity.structure), Enrollment.VALIDATED)
     refused = b.enrollment(child_a, activity, Enrollment.REFUSED, start_date=b.TODAY)
+    b.enrollment(child_a, activity, Enrollment.CANCELLED, start_date=b.TODAY)
     b.enrollment(child_b, activity, comment="Famille B seulement")
     with django_assert_max_num_queries(8):
         response = client_a.get(URL)
@@ -54,6 +55,8 @@ def test_the_list_shows_marks_status_and_refusal_reason(
     assert response.status_code == 200
     assert '<span class="badge wait" aria-hidden="true">?</span>' in html
     assert '<span class="badge ok" aria-hidden="true">V</span>' in html
+    assert '<span class="badge bad" aria-hidden="true">✗</span>' in html
+    assert '<span class="badge muted" aria-hidden="true">–</span>' in html
     assert "En attente de validation" in html and "Validée le" in html
     assert refused.refusal_reason in html
     assert "Famille B seulement" not in html

@@ -93,3 +93,35 @@ def test_french_dates():
     assert frdates.long_datetime(datetime.datetime(2027, 8, 1, 6, 5)) == (
         "dimanche 1er août 2027 à 6h05"
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+
+def test_every_structure_of_the_instance_shows_its_identity_rules_and_logo(
+    client, structure, other_structure, django_assert_max_num_queries
+):
+    structure.house_rules = "Annulation : 2 jours ouvrés avant, à 8h30."
+    structure.logo.save("logo.png", ContentFile(PNG))
+    _published(other_structure, "Règlement de Taninges")
+    with django_assert_max_num_queries(4):
+        html = client.get("/").content.decode()
+    assert "Accueil de Taninges" in html and "Règlement de Taninges" in html
+    assert "Extrait du règlement intérieur" in html and "2 jours ouvrés avant" in html
+    logo = client.get(f"/structures/{structure.slug}/logo/")
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == PNG
+    assert client.get(f"/structures/{other_structure.slug}/logo/").status_code == 404
+
+
+def test_the_calendar_lists_each_structures_holidays(client, structure, other_structure):
+    for where, name in [(structure, "Noël à Mieussy"), (other_structure, "Noël à Taninges")]:
+        f.PeriodFactory(
+            structure=where,
+            kind=Period.HOLIDAYS,
+            name=name,
+            start_date=datetime.date(2099, 12, 21),
+            end_date=datetime.date(2099, 12, 31),
+        )
+    html = client.get("/calendrier-des-inscriptions/").content.decode()
+    assert html.index("Accueil de Taninges") < html.index("Noël à Taninges")
+    assert html.index("Les Petits Montagnards") < html.index("Noël à Mieussy")
