@@ -120,21 +120,37 @@ def family_create(request):
     return render(request, "backoffice/families/create.html", context)
 
 
-@manager_required
-def guardian_add(request, pk):
-    family = get_or_404(scope.families(request), pk=pk)
-    form = GuardianForm(request.POST if request.method == "POST" else None)
+def _family_form(request, family, form, template, write, success, **context):
+    """A form about one family: on a valid POST, `write(cleaned_data)` (an action); its
+    ValidationError goes back to the form, its result gives the `success(result)` message."""
     if request.method == "POST" and form.is_valid():
         try:
-            actions.invite_guardian(family, form.details(), actor=request.user)
+            result = write(form.cleaned_data)
         except ValidationError as error:
             for message in _validation_messages(error):
                 form.add_error(None, message)
         else:
-            messages.success(request, "Responsable ajouté : le lien d'initialisation est envoyé.")
+            messages.success(request, success(result))
             return redirect(record_url(family))
-    return render(
-        request, "backoffice/families/guardian_add.html", {"family": family, "form": form}
+    context = {"family": family, "form": form, **context}
+    return render(request, f"backoffice/families/{template}.html", context)
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+@manager_required
+def guardian_add(request, pk):
+    family = get_or_404(scope.families(request), pk=pk)
+    form = GuardianForm(_posted(request))
+    return _family_form(
+        request,
+        family,
+        form,
+        "guardian_add",
+        lambda data: actions.invite_guardian(family, form.details(), actor=request.user),
+        lambda _: "Responsable ajouté : le lien d'initialisation est envoyé.",
     )
 
 
@@ -157,49 +173,40 @@ def guardian_send_link(request, pk, guardian_pk):
 @manager_required
 def guardian_email(request, pk, guardian_pk):
     family, guardian = _guardian(request, pk, guardian_pk)
-    form = EmailChangeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change_email(guardian.user, form.cleaned_data["email"], request.user)
-        except ValidationError as error:
-            for message in _validation_messages(error):
-                form.add_error("email", message)
-        else:
-            messages.success(
-                request, "Adresse changée : l'ancienne et la nouvelle adresse sont prévenues."
-            )
-            return redirect(record_url(family))
-    context = {"family": family, "guardian": guardian, "form": form}
-    return render(request, "backoffice/families/guardian_email.html", context)
+    return _family_form(
+        request,
+        family,
+        EmailChangeForm(_posted(request)),
+        "guardian_email",
+        lambda data: change_email(guardian.user, data["email"], request.user),
+        lambda _: "Adresse changée : l'ancienne et la nouvelle adresse sont prévenues.",
+        guardian=guardian,
+    )
 
 
 @manager_required
 def quotient_add(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
-    form = QuotientForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        actions.add_quotient(family, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Quotient familial enregistré.")
-        return redirect(record_url(family))
-    return render(
-        request, "backoffice/families/quotient_add.html", {"family": family, "form": form}
+    return _family_form(
+        request,
+        family,
+        QuotientForm(_posted(request)),
+        "quotient_add",
+        lambda data: actions.add_quotient(family, actor=request.user, **data),
+        lambda _: "Quotient familial enregistré.",
     )
 
 
 @manager_required
 def child_add(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
-    form = ChildForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child = add_child(family, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for message in _validation_messages(error):
-                form.add_error(None, message)
-        else:
-            messages.success(
-                request,
-                f"{child.first_name} est ajouté(e) : la famille complète sa fiche sur le portail.",
-            )
-            return redirect(record_url(family))
-    return render(request, "backoffice/families/child_add.html", {"family": family, "form": form})
+    return _family_form(
+        request,
+        family,
+        ChildForm(_posted(request)),
+        "child_add",
+        lambda data: add_child(family, actor=request.user, **data),
+        lambda child: (
+            f"{child.first_name} est ajouté(e) : la famille complète sa fiche sur le portail."
+        ),
+    )
