@@ -61,21 +61,33 @@ def other_structure(db):
 @pytest.fixture
 def manager(structure):
     return f.MembershipFactory(
-        structure=structure, role="manager", user__email="gestion@example.org"
+        structure=structure,
+        role="manager",
+        user__email="gestion@example.org",
+        user__first_name="Sophie",
+        user__last_name="Gestion",
     ).user
 
 
 @pytest.fixture
 def staff(structure):
     return f.MembershipFactory(
-        structure=structure, role="staff", user__email="animation@example.org"
+        structure=structure,
+        role="staff",
+        user__email="animation@example.org",
+        user__first_name="Nadia",
+        user__last_name="Animation",
     ).user
 
 
 @pytest.fixture
 def other_manager(other_structure):
     return f.MembershipFactory(
-        structure=other_structure, role="manager", user__email="gestion@taninges.example.org"
+        structure=other_structure,
+        role="manager",
+        user__email="gestion@taninges.example.org",
+        user__first_name="Marc",
+        user__last_name="Taninges",
     ).user
 
 
@@ -89,7 +101,10 @@ def family_a(structure):
 @pytest.fixture
 def guardian_a(family_a):
     return f.GuardianFactory(
-        family=family_a, user__email="claire.martin@example.org", user__first_name="Claire"
+        family=family_a,
+        user__email="claire.martin@example.org",
+        user__first_name="Claire",
+        user__last_name="Martin",
     )
 
 
@@ -105,7 +120,12 @@ def family_b(structure):
 
 @pytest.fixture
 def guardian_b(family_b):
-    return f.GuardianFactory(family=family_b, user__email="paul.bernard@example.org")
+    return f.GuardianFactory(
+        family=family_b,
+        user__email="paul.bernard@example.org",
+        user__first_name="Paul",
+        user__last_name="Bernard",
+    )
 
 
 @pytest.fixture

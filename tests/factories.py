@@ -29,8 +29,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"personne{n}@example.org")
-    first_name = factory.Faker("first_name", locale="fr_FR")
-    last_name = factory.Faker("last_name", locale="fr_FR")
+    # Deterministic names: a random one could match another persona in a search.
+    first_name = factory.Sequence(lambda n: f"Prénom{n}")
+    last_name = factory.Sequence(lambda n: f"Nom{n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
@@ -53,7 +54,7 @@ class FamilyFactory(factory.django.DjangoModelFactory):
         model = Family
         skip_postgeneration_save = True
 
-    name = factory.Faker("last_name", locale="fr_FR")
+    name = factory.Sequence(lambda n: f"Famille{n}")
 
     @factory.post_generation
     def structures(obj, create, extracted, **kwargs):
@@ -78,7 +79,7 @@ class ChildFactory(factory.django.DjangoModelFactory):
         model = Child
 
     family = factory.SubFactory(FamilyFactory)
-    first_name = factory.Faker("first_name", locale="fr_FR")
+    first_name = factory.Sequence(lambda n: f"Enfant{n}")
     last_name = factory.SelfAttribute("family.name")
     birth_date = datetime.date(2019, 5, 14)
     school = "École de Mieussy"

@@ -51,27 +51,40 @@ def change_requests(request):
     return _render_change_requests(request)
 
 
+def _decide(request, form, decide, success, redirect_to, rerender, failure):
+    """A manager's accept/refuse POST: on a valid form, `decide(form)` (an action) and redirect
+    with `success(form)`; otherwise show the list again with this form's errors (400)."""
+    if form.is_valid():
+        try:
+            decide(form)
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            messages.success(request, success(form))
+            return redirect(redirect_to)
+    messages.error(request, failure)
+    return rerender(status=400)
+
+
 @require_POST
 @manager_required
 def change_request_decide(request, pk):
     change_request = get_or_404(scope.change_requests(request), pk=pk)
     form = ChangeRequestDecisionForm(request.POST, prefix=f"c{pk}")
-    if form.is_valid():
-        try:
-            decide_change_request(
-                change_request,
-                accept=form.accept,
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages[0])
-        else:
-            verb = "appliquée" if form.accept else "refusée"
-            messages.success(request, f"Demande de la famille {change_request.family} {verb}.")
-            return redirect("backoffice:change_requests")
-    messages.error(request, "La demande n'a pas été traitée : corrigez le formulaire.")
-    return _render_change_requests(request, {change_request.pk: form}, status=400)
+    return _decide(
+        request,
+        form,
+        lambda form: decide_change_request(
+            change_request, accept=form.accept, actor=request.user, note=form.cleaned_data["note"]
+        ),
+        lambda form: (
+            f"Demande de la famille {change_request.family} "
+            f"{'appliquée' if form.accept else 'refusée'}."
+        ),
+        "backoffice:change_requests",
+        lambda status: _render_change_requests(request, {pk: form}, status=status),
+        "La demande n'a pas été traitée : corrigez le formulaire.",
+    )
 
 
 def _pending_documents(request):
@@ -107,20 +120,21 @@ def document_file(request, pk):
 def document_decide(request, pk):
     document = get_or_404(scope.documents(request), pk=pk)
     form = DocumentDecisionForm(request.POST, today=timezone.localdate(), prefix=f"d{pk}")
-    if form.is_valid():
-        try:
-            review_document(
-                document,
-                accept=form.accept,
-                actor=request.user,
-                valid_until=form.cleaned_data["valid_until"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages[0])
-        else:
-            verb = "acceptée" if form.accept else "refusée"
-            messages.success(request, f"Pièce « {document.doc_type} » de {document.family} {verb}.")
-            return redirect("backoffice:documents")
-    messages.error(request, "La pièce n'a pas été traitée : corrigez le formulaire.")
-    return _render_documents(request, {document.pk: form}, status=400)
+    return _decide(
+        request,
+        form,
+        lambda form: review_document(
+            document,
+            accept=form.accept,
+            actor=request.user,
+            valid_until=form.cleaned_data["valid_until"],
+            reason=form.cleaned_data["reason"],
+        ),
+        lambda form: (
+            f"Pièce « {document.doc_type} » de {document.family} "
+            f"{'acceptée' if form.accept else 'refusée'}."
+        ),
+        "backoffice:documents",
+        lambda status: _render_documents(request, {pk: form}, status=status),
+        "La pièce n'a pas été traitée : corrigez le formulaire.",
+    )

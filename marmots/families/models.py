@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from marmots.activities.models import Structure
+
 
 class FamilyScopedQuerySet(models.QuerySet):
     family_path = "family"
@@ -35,9 +37,7 @@ class FamilyQuerySet(models.QuerySet):
         every family."""
         if user.is_superuser:
             return self
-        return self.filter(
-            Q(structures__memberships__user=user) | _pending_request("memberships__user", user)
-        ).distinct()
+        return self.using(Structure.objects.filter(memberships__user=user))
 
     def using(self, structures):
         """Families linked to one of `structures` or with a pending request in one of them."""
