@@ -222,3 +222,11 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield received
     controller.stop()
+
+
+@pytest.fixture
+def house(structure):
+    """The house rules of Les Petits Montagnards: periods, deadlines, activities."""
+    from tests import house as h
+
+    return h.build(structure)

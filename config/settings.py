@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "marmots.activities",
     "marmots.families",
     "marmots.enrollments",
+    "marmots.bookings",
     "marmots.portal",
     "marmots.backoffice",
     "marmots.api",

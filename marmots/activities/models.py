@@ -25,6 +25,16 @@ class Structure(models.Model):
         blank=True,
         help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
     )
+    certificate_days = models.PositiveSmallIntegerField(
+        "délai pour fournir le certificat médical (jours)",
+        default=3,
+        help_text="Jours laissés après le jour d'absence pour joindre le certificat.",
+    )
+    certificate_auto_excuse = models.BooleanField(
+        "certificat médical : excuser automatiquement",
+        default=True,
+        help_text="Sinon, le gestionnaire approuve chaque certificat avant d'excuser l'absence.",
+    )
 
     class Meta:
         verbose_name = "structure"
@@ -117,6 +127,22 @@ class Activity(models.Model):
     )
     is_active = models.BooleanField("active", default=True)
     order = models.PositiveSmallIntegerField("ordre", default=0)
+    families_may_add = models.BooleanField(
+        "les familles peuvent réserver",
+        default=True,
+        help_text="Sinon, elles envoient une demande que le gestionnaire valide.",
+    )
+    families_may_cancel = models.BooleanField(
+        "les familles peuvent annuler",
+        default=True,
+        help_text="Sinon, elles envoient une demande que le gestionnaire valide.",
+    )
+    auto_validate_at_opening = models.BooleanField(
+        "valider automatiquement à l'ouverture",
+        default=False,
+        help_text="Les demandes d'inscription aux vacances dont le dossier est complet sont "
+        "validées à l'ouverture des réservations.",
+    )
 
     class Meta:
         verbose_name = "activité"
@@ -136,6 +162,11 @@ class TimeSlot(models.Model):
     end_time = models.TimeField("fin")
     capacity = models.PositiveIntegerField("places", null=True, blank=True)
     with_snack = models.BooleanField("avec goûter", default=False)
+    apc_pickup = models.BooleanField(
+        "récupération APC possible",
+        default=False,
+        help_text="Le mardi, l'enfant peut être récupéré par l'équipe à la fin des APC.",
+    )
     order = models.PositiveSmallIntegerField("ordre", default=0)
 
     class Meta:
@@ -148,6 +179,27 @@ class TimeSlot(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.start_time:%H:%M}-{self.end_time:%H:%M})"
+
+
+class AgeGroupCapacity(models.Model):
+    """Places of a slot kept for an age group (age in whole years on the day booked)."""
+
+    slot = models.ForeignKey(TimeSlot, models.CASCADE, related_name="age_groups")
+    label = models.CharField("libellé", max_length=60)
+    min_age = models.PositiveSmallIntegerField("âge minimum")
+    max_age = models.PositiveSmallIntegerField("âge maximum")
+    capacity = models.PositiveIntegerField("places")
+
+    class Meta:
+        verbose_name = "places par tranche d'âge"
+        ordering = ["slot", "min_age"]
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "min_age"], name="agegroup_unique"),
+            models.CheckConstraint(condition=Q(max_age__gte=F("min_age")), name="agegroup_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.min_age}-{self.max_age} ans) : {self.capacity} places"
 
 
 class Period(models.Model):

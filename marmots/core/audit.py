@@ -22,13 +22,14 @@ def _plain(value):
     return str(value)
 
 
-def record(actor, action, instance, *, family=None, before=None, after=None):
+def record(actor, action, instance, *, family=None, family_id=None, before=None, after=None):
+    """One audit entry; `family_id` spares loading the family when only its id is at hand."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=instance._meta.model_name,
         object_id=str(instance.pk),
-        family=family,
+        family_id=family.pk if family is not None else family_id,
         before=before or {},
         after=after or {},
     )

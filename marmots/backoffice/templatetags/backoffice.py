@@ -114,6 +114,19 @@ AUDIT_LABELS = {
     "publisheddocument.create": "Document publié",
     "publisheddocument.update": "Document publié modifié",
     "publisheddocument.unpublish": "Document retiré de la page publique",
+    # Bookings
+    "booking.book": "Réservation",
+    "booking.book_on_behalf": "Réservation par la structure",
+    "booking.cancel": "Annulation sans frais",
+    "booking.cancel_late": "Annulation hors délai",
+    "booking.absence": "Absence pour maladie déclarée",
+    "booking.certificate": "Certificat médical joint",
+    "booking.excuse": "Absence ou annulation excusée",
+    "booking.request_add": "Demande de réservation",
+    "booking.request_cancel": "Demande d'annulation",
+    "booking_request.accepted": "Demande de réservation acceptée",
+    "booking_request.refused": "Demande de réservation refusée",
+    "booking_request.withdrawn": "Demande de réservation retirée",
 }
 
 VERBS = {"create": "création", "update": "modification", "delete": "suppression"}

@@ -11,12 +11,15 @@ from django.core.files.base import ContentFile
 from marmots.activities.calendar import sync_school_year
 from marmots.activities.models import (
     Activity,
+    AgeGroupCapacity,
     DocumentType,
+    Period,
     PublishedDocument,
     StaffMembership,
     Structure,
     TimeSlot,
 )
+from marmots.bookings.models import DeadlinePolicy
 
 from ._demo_pdf import demo_pdf
 
@@ -78,8 +81,16 @@ DOCUMENT_TYPES = {
 REQUIRED_DOCUMENTS = ["assurance", "vaccinations"]
 
 
-def _slot(label, start, end, capacity, snack=False):
-    return {"label": label, "start": start, "end": end, "capacity": capacity, "snack": snack}
+def _slot(label, start, end, capacity, snack=False, apc=False, groups=()):
+    return {
+        "label": label,
+        "start": start,
+        "end": end,
+        "capacity": capacity,
+        "snack": snack,
+        "apc": apc,
+        "groups": groups,
+    }
 
 
 def _half_hours(starts, capacity):
@@ -102,8 +113,11 @@ ACTIVITIES = [
         "kind": Activity.EVENING,
         "weekdays": SCHOOL_DAYS,
         "description": "Accueil du soir après la classe, de 16h30 à 18h30, goûter à 16h30.",
-        "slots": [_slot("16h30-17h30 (goûter)", time(16, 30), time(17, 30), 40, snack=True)]
-        + _half_hours([time(17, 30), time(18), time(18, 30)], 40),
+        "slots": [
+            _slot("16h30-17h30 (goûter)", time(16, 30), time(17, 30), 40, snack=True),
+            _slot("17h30-18h00", time(17, 30), time(18), 40, apc=True),
+            _slot("18h00-18h30", time(18), time(18, 30), 40, apc=True),
+        ],
     },
     {
         "name": "Mercredis",
@@ -125,7 +139,15 @@ ACTIVITIES = [
             "Du lundi au vendredi pendant les vacances de la zone A, sauf jours fériés. "
             "48 places par jour : 16 pour les 3-5 ans, 32 pour les 6-11 ans."
         ),
-        "slots": [_slot("Journée avec repas", time(8, 30), time(17, 30), 48)],
+        "slots": [
+            _slot(
+                "Journée avec repas",
+                time(8, 30),
+                time(17, 30),
+                48,
+                groups=[("3-5 ans", 3, 5, 16), ("6-11 ans", 6, 11, 32)],
+            )
+        ],
     },
     {
         "name": "APC (récupération)",
@@ -167,6 +189,7 @@ def load_structure():
     for order, spec in enumerate(ACTIVITIES, start=1):
         _load_activity(structure, spec, order, required)
     sync_school_year(structure, SCHOOL_YEAR)
+    _deadlines(structure)
     _publish_house_rules(structure)
     return structure, doc_types
 
@@ -186,7 +209,7 @@ def _load_activity(structure, spec, order, required_documents):
     if created:
         activity.required_documents.set(required_documents)
     for slot_order, slot in enumerate(spec["slots"], start=1):
-        TimeSlot.objects.get_or_create(
+        time_slot, _ = TimeSlot.objects.get_or_create(
             activity=activity,
             start_time=slot["start"],
             defaults={
@@ -194,10 +217,27 @@ def _load_activity(structure, spec, order, required_documents):
                 "end_time": slot["end"],
                 "capacity": slot["capacity"],
                 "with_snack": slot["snack"],
+                "apc_pickup": slot["apc"],
                 "order": slot_order,
             },
         )
+        for label, min_age, max_age, places in slot["groups"]:
+            AgeGroupCapacity.objects.get_or_create(
+                slot=time_slot,
+                min_age=min_age,
+                defaults={"label": label, "max_age": max_age, "capacity": places},
+            )
     return activity
+
+
+def _deadlines(structure):
+    """The house rules: 2 working days before at 8:30 in school time, 10 in the holidays."""
+    for kind, days in [(Period.SCHOOL_YEAR, 2), (Period.HOLIDAYS, 10)]:
+        DeadlinePolicy.objects.get_or_create(
+            structure=structure,
+            period_kind=kind,
+            defaults={"days_before": days, "at_time": time(8, 30)},
+        )
 
 
 def _publish_house_rules(structure):

@@ -1,0 +1,68 @@
+"""Places: counted from real bookings, inside the booking transaction, after a lock.
+
+The lock is the `SlotDay` row of each slot and day being booked (PostgreSQL `SELECT ... FOR
+UPDATE`, taken in a fixed order so that two batches never wait on each other in a circle). On
+SQLite the transaction itself starts with the database's write lock (`transaction_mode =
+"IMMEDIATE"` in the settings), which serialises writers the same way.
+"""
+
+from django.db.models import Q
+
+from . import rules
+from .models import Booking, SlotDay
+
+
+def lock_slot_days(keys):
+    """Lock the (slot id, date) pairs, creating their rows if needed: {(slot id, date): SlotDay}.
+
+    Must run inside a transaction; the locks are held until it ends.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    SlotDay.objects.bulk_create(
+        [SlotDay(slot_id=slot_id, date=day) for slot_id, day in keys], ignore_conflicts=True
+    )
+    wanted = Q()
+    for slot_id, day in keys:
+        wanted |= Q(slot_id=slot_id, date=day)
+    rows = SlotDay.objects.select_for_update().filter(wanted).order_by("slot_id", "date")
+    return {(row.slot_id, row.date): row for row in rows}
+
+
+def places_on(slot, slot_day):
+    """The slot's places that day (the day's own figure when the manager set one)."""
+    if slot_day is not None and slot_day.capacity is not None:
+        return slot_day.capacity
+    return slot.capacity
+
+
+def full_error(slot, day, child, slot_day=None, groups=()):
+    """French message when `child` cannot get a place in `slot` on `day`, counted now."""
+    live = Booking.objects.filter(slot=slot, date=day, status=Booking.BOOKED)
+    age = rules.age_on(child.birth_date, day)
+    if groups:
+        ages = [rules.age_on(b, day) for b in live.values_list("child__birth_date", flat=True)]
+        taken = len(ages)
+    else:
+        ages = ()
+        taken = live.count()
+    return rules.capacity_error(
+        places=places_on(slot, slot_day), taken=taken, age=age, groups=groups, taken_ages=ages
+    )
+
+
+def taken_counts(slot_ids, first_day, last_day):
+    """{(slot id, date): live bookings} for a calendar page (one query, no lock)."""
+    from django.db.models import Count
+
+    rows = (
+        Booking.objects.filter(
+            slot_id__in=slot_ids,
+            date__range=(first_day, last_day),
+            status=Booking.BOOKED,
+        )
+        .values("slot_id", "date")
+        .annotate(n=Count("id"))
+    )
+    return {(r["slot_id"], r["date"]): r["n"] for r in rows}

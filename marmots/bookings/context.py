@@ -1,0 +1,120 @@
+"""What the booking rules need to know about a structure, loaded in a fixed number of queries.
+
+`load(structure, first_day, last_day)` reads the deadline policies, periods and closures once;
+the calendar page and the booking actions then ask it about any activity, slot and day without
+touching the database again.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from marmots.activities.calendar import public_holidays
+from marmots.activities.models import Activity, Closure, Period
+
+from . import deadlines, rules
+from .models import DeadlinePolicy
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(years):
+    return public_holidays(years)
+
+
+def holidays_between(first_day, last_day):
+    """Public holidays around the span, with a margin for deadlines counted back (≤ 1 year)."""
+    return _public_holidays(tuple(range(first_day.year - 1, last_day.year + 1)))
+
+
+@dataclass
+class StructureCalendar:
+    structure: object
+    policies: dict
+    periods: list
+    closures: list
+    public_holidays: dict = field(default_factory=dict)
+
+    @property
+    def school_spans(self):
+        return [(p.start_date, p.end_date) for p in self.periods if p.kind == Period.SCHOOL_YEAR]
+
+    @property
+    def holiday_spans(self):
+        return [(p.start_date, p.end_date) for p in self.periods if p.kind == Period.HOLIDAYS]
+
+    def rule_for(self, activity):
+        kind = Period.HOLIDAYS if activity.in_holidays else Period.SCHOOL_YEAR
+        policy = self.policies.get(kind)
+        if policy is None:
+            return None
+        return deadlines.Rule(policy.days_before, policy.at_time, policy.skip_public_holidays)
+
+    def closed_reason(self, activity, day):
+        return rules.closed_reason(
+            day,
+            weekdays=activity.weekdays,
+            in_holidays=activity.in_holidays,
+            school_spans=self.school_spans,
+            holiday_spans=self.holiday_spans,
+            closures=self.closures,
+            public_holidays=self.public_holidays,
+        )
+
+    def deadline(self, activity, slot, day):
+        """Until when `slot` on `day` can be booked or cancelled free (the session's start
+        when the manager set no deadline for this kind of period)."""
+        rule = self.rule_for(activity)
+        if rule is None:
+            return deadlines.session_start(day, slot.start_time)
+        return deadlines.deadline(day, rule, self.public_holidays)
+
+    def window(self, now, activity, slot, day):
+        if now >= deadlines.session_start(day, slot.start_time):
+            return deadlines.STARTED
+        if now >= self.deadline(activity, slot, day):
+            return deadlines.LATE
+        return deadlines.FREE
+
+    def holiday_period(self, day):
+        return next(
+            (
+                p
+                for p in self.periods
+                if p.kind == Period.HOLIDAYS and p.start_date <= day <= p.end_date
+            ),
+            None,
+        )
+
+    def opening_error(self, activity, day, now):
+        """French message when the holiday period of `day` is not open for booking yet."""
+        if activity.kind != Activity.HOLIDAY:
+            return None
+        period = self.holiday_period(day)
+        if period is None or period.registration_opens_at is None:
+            return None
+        if now >= period.registration_opens_at:
+            return None
+        return (
+            f"Les réservations pour « {period.name} » ouvrent le "
+            f"{deadlines.fr_deadline(period.registration_opens_at)}."
+        )
+
+
+def load(structure, first_day, last_day):
+    """The structure's calendar around [first_day, last_day] (three queries)."""
+    margin = datetime.timedelta(days=31)
+    policies = {p.period_kind: p for p in DeadlinePolicy.objects.filter(structure=structure)}
+    periods = list(
+        Period.objects.filter(
+            structure=structure, start_date__lte=last_day, end_date__gte=first_day - margin
+        )
+    )
+    closures = [
+        (c.start_date, c.end_date, c.reason)
+        for c in Closure.objects.filter(
+            structure=structure, start_date__lte=last_day, end_date__gte=first_day
+        )
+    ]
+    return StructureCalendar(
+        structure, policies, periods, closures, holidays_between(first_day, last_day)
+    )
