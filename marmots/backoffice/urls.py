@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("marmots.backoffice.urls_main")),
     path("inscriptions/", include("marmots.backoffice.urls_enrollments")),
+    path("reservations/", include("marmots.backoffice.urls_bookings")),
 ]

@@ -11,4 +11,6 @@ urlpatterns = [
     path("portail/", views.home, name="home"),
     path("", include("marmots.portal.urls_family")),
     path("portail/inscriptions/", include("marmots.portal.urls_enrollments")),
+    path("portail/reservations/", include("marmots.portal.urls_bookings")),
+    path("portail/semaine-type/", include("marmots.portal.urls_weekly")),
 ]
