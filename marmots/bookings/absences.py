@@ -17,7 +17,7 @@ from marmots.core.access import is_manager
 from marmots.core.audit import record
 from marmots.families.files import check_upload, stored_name
 
-from . import deadlines, rules
+from . import context, deadlines, rules
 from .actions import AUDITED, acting_for_family
 from .models import Booking
 
@@ -69,7 +69,11 @@ def _store_certificate(booking, uploaded, actor, now):
 
 
 def declare_absence(actor, booking, certificate=None, *, now=None):
-    """The child is ill: the booking stays billable until a certificate excuses it."""
+    """The child is ill: the booking stays billable until a certificate excuses it.
+
+    Declared while the day can still be cancelled free of charge, the booking is simply
+    cancelled free (status cancelled): no certificate is needed then.
+    """
     now = now or timezone.now()
     if certificate is not None:
         check_upload(certificate)
@@ -82,14 +86,21 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
         if now >= started and not on_behalf:
             raise ValidationError("La séance a déjà commencé : prévenez directement la structure.")
         before = _before(locked)
-        locked.status = Booking.ABSENT
+        free = now < _deadline(locked)
+        locked.status = Booking.CANCELLED if free else Booking.ABSENT
         locked.cancelled_at, locked.cancelled_by = now, actor
         locked.cancelled_on_behalf = on_behalf
-        if certificate is not None:
+        if certificate is not None and not free:
             _store_certificate(locked, certificate, actor, now)
         locked.save()
-        _audit(actor, "booking.absence", locked, before)
+        _audit(actor, "booking.cancel" if free else "booking.absence", locked, before)
     return locked
+
+
+def _deadline(booking):
+    activity = booking.slot.activity
+    calendar = context.load(activity.structure, booking.date, booking.date)
+    return calendar.deadline(activity, booking.slot, booking.date)
 
 
 def attach_certificate(actor, booking, certificate, *, now=None):

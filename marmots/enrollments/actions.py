@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marmots.activities.models import Activity, Period
+from marmots.bookings import rules as booking_rules
+from marmots.bookings.models import Booking
 from marmots.core.access import family_of, is_manager
 from marmots.core.audit import record, snapshot
 from marmots.families.models import Child, FamilyDocument
@@ -51,7 +53,42 @@ def _request_errors(child, activity, period, start_date, end_date):
         period_start=period.start_date if period else None,
         period_end=period.end_date if period else None,
     )
+    if not errors:
+        conflict = _apc_conflict(child, activity, start_date, end_date)
+        if conflict:
+            errors.append(conflict)
     return errors
+
+
+def _apc_conflict(child, activity, start_date, end_date):
+    """R9: an annual activity held while the child is booked for APC pick-up (French message).
+
+    Counts the child's live APC bookings from today within the requested dates, on the
+    activity's weekdays, whose slot overlaps one of the activity's slots.
+    """
+    if activity.kind != Activity.ANNUAL:
+        return None
+    times = [(s.start_time, s.end_time) for s in activity.slots.all()]
+    bookings = Booking.objects.filter(
+        child=child,
+        status=Booking.BOOKED,
+        with_apc=True,
+        date__gte=max(start_date, timezone.localdate()),
+        date__lte=end_date,
+    ).select_related("slot")
+    apc_days = [b.date for b in bookings if _meets(b.slot, times)]
+    return booking_rules.annual_conflict_error(
+        child_name=child.first_name,
+        activity_name=activity.name,
+        weekdays=activity.weekdays,
+        apc_days=apc_days,
+    )
+
+
+def _meets(slot, times):
+    """The slot overlaps one of `times` (an activity without slots is held all day)."""
+    overlap = booking_rules.times_overlap
+    return not times or any(overlap(slot.start_time, slot.end_time, s, e) for s, e in times)
 
 
 def _overlapping(child, activity, start_date, end_date):
@@ -143,19 +180,22 @@ def _link_structure(family, structure, actor):
     )
 
 
-def _decide(enrollment, actor, status, action, reason=""):
+def _decide(enrollment, actor, status, action, reason="", *, system=False, now=None):
+    """`system`: the decision is the application's own (no actor, no manager check)."""
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_pending(enrollment)
-        _check_decider(actor, locked)
+        if not system:
+            _check_decider(actor, locked)
         if status == Enrollment.VALIDATED:
-            error = opening_error(locked.period, timezone.now())
+            error = opening_error(locked.period, now)
             if error:
                 raise ValidationError(error)
         before = _snap(locked)
         locked.status = status
         locked.refusal_reason = reason
         locked.decided_by = actor
-        locked.decided_at = timezone.now()
+        locked.decided_at = now
         locked.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
         record(
             actor, action, locked, family=locked.child.family, before=before, after=_snap(locked)
@@ -170,6 +210,15 @@ def _decide(enrollment, actor, status, action, reason=""):
 def validate_enrollment(enrollment, actor):
     """The manager validates a pending request (`?` becomes `V`); the family is e-mailed."""
     return _decide(enrollment, actor, Enrollment.VALIDATED, "enrollment.validate")
+
+
+def validate_at_opening(enrollment, *, now=None):
+    """The system validates a pending holiday request when its period opens (the activity
+    says so and the file is complete: see `bookings.opening`). No actor; same checks, audit
+    entry and e-mail as the manager's validation."""
+    return _decide(
+        enrollment, None, Enrollment.VALIDATED, "enrollment.auto_validate", system=True, now=now
+    )
 
 
 def refuse_enrollment(enrollment, actor, reason):

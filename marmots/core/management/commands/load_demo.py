@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from marmots.activities.models import PublishedDocument
 from marmots.families.models import FamilyDocument
 
+from ._demo_bookings import load_bookings
 from ._demo_families import load_families
 from ._demo_structure import load_structure, load_team
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             password_hash = make_password(DEMO_PASSWORD)
             manager, staff = load_team(structure, password_hash)
             logins = load_families(structure, doc_types, manager, password_hash)
+            load_bookings(structure, next(iter(logins.values()))[0])
         self._print_logins(manager, staff, logins)
 
     def _print_logins(self, manager, staff, logins):
