@@ -5,6 +5,8 @@ from datetime import datetime
 
 from marmots.families.fields import CHILD_FIELD_LABELS, GUARDIAN_FIELD_LABELS
 
+from .frdates import long_date
+
 # status -> (French label, badge class, badge text)
 CHANGE_STATUSES = {
     "pending": ("En attente du gestionnaire", "wait", "?"),
@@ -17,6 +19,13 @@ ENROLLMENT_STATUSES = {
     "refused": ("Refusée", "bad", "✗"),
     "cancelled": ("Annulée", "", "–"),
 }
+BOOKING_REQUEST_STATUSES = {
+    "pending": ("En attente du gestionnaire", "wait", "?"),
+    "accepted": ("Acceptée", "ok", "V"),
+    "refused": ("Refusée", "bad", "✗"),
+    "withdrawn": ("Retirée", "", "–"),
+}
+BOOKING_REQUEST_TITLES = {"add": "Demande de réservation", "cancel": "Demande d'annulation"}
 
 
 @dataclass
@@ -29,6 +38,7 @@ class Entry:
     badge: str = ""
     mark: str = ""
     note: str = ""
+    request_id: int | None = None  # a booking request the family may still withdraw
 
     @property
     def waiting(self):
@@ -65,8 +75,29 @@ def enrollment_entry(enrollment):
     )
 
 
-def timeline(change_requests, enrollments):
+def booking_request_entry(request):
+    """A request to book or cancel, where the activity lets families only ask."""
+    label, badge, mark = BOOKING_REQUEST_STATUSES[request.status]
+    title = (
+        f"{BOOKING_REQUEST_TITLES[request.action]} de {request.child.first_name} : "
+        f"{request.slot.activity.name} {request.slot.label}"
+    )
+    return Entry(
+        request.created_at,
+        "booking_request",
+        title,
+        [long_date(request.date)],
+        label,
+        badge,
+        mark,
+        request.reason,
+        request.pk if request.status == "pending" else None,
+    )
+
+
+def timeline(change_requests, enrollments, booking_requests=()):
     """Every request, the most recent first."""
     entries = [change_entry(r) for r in change_requests]
     entries += [enrollment_entry(e) for e in enrollments]
+    entries += [booking_request_entry(r) for r in booking_requests]
     return sorted(entries, key=lambda e: e.at, reverse=True)

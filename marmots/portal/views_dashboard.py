@@ -2,6 +2,9 @@
 
 from django.shortcuts import render
 
+from marmots.bookings.absences import certificate_due
+from marmots.bookings.models import BookingRequest
+from marmots.bookings.month import absences_awaiting
 from marmots.core.access import guardian_required
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import ChangeRequest
@@ -14,9 +17,16 @@ def dashboard(request):
     family = request.family
     changes = ChangeRequest.objects.for_family(family).select_related("child", "guardian")
     enrollments = Enrollment.objects.for_family(family).select_related("child", "activity")
-    entries = timeline(changes, enrollments)
+    booking_requests = BookingRequest.objects.for_family(family).select_related(
+        "child", "slot__activity"
+    )
+    entries = timeline(changes, enrollments, booking_requests)
     return render(
         request,
         "portal/dashboard.html",
-        {"entries": entries, "waiting": sum(1 for e in entries if e.waiting)},
+        {
+            "entries": entries,
+            "waiting": sum(1 for e in entries if e.waiting),
+            "absences": [(b, certificate_due(b)) for b in absences_awaiting(family)],
+        },
     )

@@ -66,6 +66,6 @@ def test_dashboard_query_count_is_bounded(
         f.EnrollmentFactory(child=child, activity=f.ActivityFactory(structure=structure))
         actions.update_child(child, {"diet": f"Régime {n}"}, guardian_a.user)
         actions.update_guardian_details(guardian_a, {"city": f"Commune {n}"}, guardian_a.user)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client_a.get("/portail/tableau-de-bord/")
     assert text(response).count("Modification des") == 10
