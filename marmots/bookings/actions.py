@@ -47,10 +47,16 @@ class Change:
 
 @dataclass
 class Outcome:
+    """What happened to one change. `code` names it for programs: the result when it went
+    ahead ("booked", "cancelled", "late", "requested"), else the reason of the refusal
+    ("not_enrolled", "closed", "not_open", "deadline", "started", "apc", "already", "full",
+    "no_booking", "pending_request")."""
+
     change: Change
     result: str
     message: str
     booking: Booking | None = None
+    code: str = ""
 
     @property
     def ok(self):
@@ -143,13 +149,14 @@ def _annual_activities(child):
 
 
 def _closed_message(calendar, activity, slot, day, now):
-    """Why a family may no longer book or cancel `slot` on `day` free of charge (or None)."""
+    """Why a family may no longer book or cancel `slot` on `day` free of charge, as
+    (code, message), or None."""
     window = calendar.window(now, activity, slot, day)
     if window == deadlines.STARTED:
-        return "La séance a déjà commencé."
+        return "started", "La séance a déjà commencé."
     if window == deadlines.LATE:
         limit = deadlines.fr_deadline(calendar.deadline(activity, slot, day))
-        return f"Les réservations du {rules.fr_day(day)} sont closes depuis le {limit}."
+        return "deadline", f"Les réservations du {rules.fr_day(day)} sont closes depuis le {limit}."
     return None
 
 
@@ -180,31 +187,32 @@ class _Batch:
         return self.groups[slot.pk]
 
 
-def _refuse(change, message):
-    return Outcome(change, REFUSED, message)
+def _refuse(change, code, message):
+    return Outcome(change, REFUSED, message, code=code)
 
 
 def _book_error(batch, change):
-    """The first rule that forbids this booking, as a French message (None: it may go ahead)."""
+    """The first rule that forbids this booking, as (code, French message); None: it may go
+    ahead."""
     child, slot, day = change.child, change.slot, change.date
     activity = slot.activity
     if _enrollment_for(batch.enrollments, change) is None:
-        return (
+        return "not_enrolled", (
             f"{child.first_name} n'a pas d'inscription validée à « {activity.name} » "
             f"pour le {rules.fr_day(day)}."
         )
     closed = batch.calendar.closed_reason(activity, day)
     if closed:
-        return closed
+        return "closed", closed
     if not batch.on_behalf:
         opening = batch.calendar.opening_error(activity, day, batch.now)
         if opening:
-            return opening
+            return "not_open", opening
         late = _closed_message(batch.calendar, activity, slot, day, batch.now)
         if late:
             return late
     if change.with_apc:
-        return rules.apc_error(
+        apc = rules.apc_error(
             day,
             slot_allows_apc=slot.apc_pickup,
             slot_start=slot.start_time,
@@ -212,16 +220,20 @@ def _book_error(batch, change):
             child_name=child.first_name,
             annual_activities=batch.annual(child),
         )
+        if apc:
+            return "apc", apc
     return None
 
 
 def _book_one(batch, change):
     error = _book_error(batch, change)
     if error:
-        return _refuse(change, error)
+        return _refuse(change, *error)
     existing = batch.live.get(change.key)
     if existing is not None and (existing.status == Booking.BOOKED or not batch.on_behalf):
-        return _refuse(change, f"{change.child.first_name} est déjà inscrit(e) ce jour-là.")
+        return _refuse(
+            change, "already", f"{change.child.first_name} est déjà inscrit(e) ce jour-là."
+        )
     if not change.slot.activity.families_may_add and not batch.on_behalf:
         return _ask(batch, change, BookingRequest.ADD)
     full = capacity.full_error(
@@ -232,7 +244,7 @@ def _book_one(batch, change):
         batch.age_groups(change.slot),
     )
     if full:
-        return _refuse(change, full)
+        return _refuse(change, "full", full)
     if existing is not None:
         return _reinstate(batch, change, existing)
     booking = Booking.objects.create(
@@ -252,7 +264,7 @@ def _book_one(batch, change):
         family_id=change.child.family_id,
         after=_snap(booking),
     )
-    return Outcome(change, BOOKED, "Réservé.", booking)
+    return Outcome(change, BOOKED, "Réservé.", booking, code=BOOKED)
 
 
 def _reinstate(batch, change, booking):
@@ -271,7 +283,7 @@ def _reinstate(batch, change, booking):
         before=before,
         after=_snap(booking),
     )
-    return Outcome(change, BOOKED, "Réservé à nouveau.", booking)
+    return Outcome(change, BOOKED, "Réservé à nouveau.", booking, code=BOOKED)
 
 
 def _ask(batch, change, action):
@@ -279,7 +291,7 @@ def _ask(batch, change, action):
         child=change.child, slot=change.slot, date=change.date, status=BookingRequest.PENDING
     ).first()
     if pending is not None:
-        return _refuse(change, "Une demande est déjà en attente pour ce jour.")
+        return _refuse(change, "pending_request", "Une demande est déjà en attente pour ce jour.")
     request = BookingRequest.objects.create(
         child=change.child,
         slot=change.slot,
@@ -295,17 +307,25 @@ def _ask(batch, change, action):
         family_id=change.child.family_id,
         after={"slot": str(change.slot), "date": str(change.date)},
     )
-    return Outcome(change, REQUESTED, "Demande envoyée : la structure doit la valider.", None)
+    return Outcome(
+        change,
+        REQUESTED,
+        "Demande envoyée : la structure doit la valider.",
+        None,
+        code=REQUESTED,
+    )
 
 
 def _cancel_one(batch, change):
     booking = batch.live.get(change.key)
     if booking is None or booking.status != Booking.BOOKED:
-        return _refuse(change, "Il n'y a pas de réservation active ce jour-là.")
+        return _refuse(change, "no_booking", "Il n'y a pas de réservation active ce jour-là.")
     activity = change.slot.activity
     window = batch.calendar.window(batch.now, activity, change.slot, change.date)
     if window == deadlines.STARTED and not batch.on_behalf:
-        return _refuse(change, "La séance a déjà commencé : elle ne peut plus être annulée.")
+        return _refuse(
+            change, "started", "La séance a déjà commencé : elle ne peut plus être annulée."
+        )
     if not activity.families_may_cancel and not batch.on_behalf:
         return _ask(batch, change, BookingRequest.CANCEL)
     before = _snap(booking)
@@ -329,16 +349,19 @@ def _cancel_one(batch, change):
             LATE,
             "Annulé hors délai : la séance reste facturée, sauf si la structure l'excuse.",
             booking,
+            code=LATE,
         )
-    return Outcome(change, CANCELLED, "Annulé sans frais.", booking)
+    return Outcome(change, CANCELLED, "Annulé sans frais.", booking, code=CANCELLED)
 
 
-def apply_changes(actor, *, add=(), cancel=(), now=None):
+def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False):
     """Book the `add` changes and cancel the `cancel` ones in one transaction.
 
     Returns one Outcome per distinct change (cancellations first). Raises PermissionDenied when
     the actor may not act for one of the children, ValidationError when the changes span
     several structures; every other refusal is an Outcome with its reason, and changes nothing.
+    `dry_run`: run every check and write, then roll the transaction back (a preview: the
+    outcomes say what would happen, and nothing is kept; their bookings are not saved).
     """
     now = now or timezone.now()
     add, cancel = _unique(add), _unique(cancel)
@@ -351,6 +374,8 @@ def apply_changes(actor, *, add=(), cancel=(), now=None):
         batch = _Batch(actor, changes, on_behalf, now)
         outcomes = [_cancel_one(batch, c) for c in cancel]
         outcomes += [_book_one(batch, c) for c in add]
+        if dry_run:
+            transaction.set_rollback(True)
     return outcomes
 
 

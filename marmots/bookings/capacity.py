@@ -11,6 +11,8 @@ from django.db.models import Q
 from . import rules
 from .models import Booking, SlotDay
 
+LOCK_CHUNK = 200
+
 
 def lock_slot_days(keys):
     """Lock the (slot id, date) pairs, creating their rows if needed: {(slot id, date): SlotDay}.
@@ -23,11 +25,16 @@ def lock_slot_days(keys):
     SlotDay.objects.bulk_create(
         [SlotDay(slot_id=slot_id, date=day) for slot_id, day in keys], ignore_conflicts=True
     )
-    wanted = Q()
-    for slot_id, day in keys:
-        wanted |= Q(slot_id=slot_id, date=day)
-    rows = SlotDay.objects.select_for_update().filter(wanted).order_by("slot_id", "date")
-    return {(row.slot_id, row.date): row for row in rows}
+    locked = {}
+    # In sorted chunks: one OR per pair would exceed SQLite's expression depth (1000) for a
+    # weekly template applied over a school year; chunks keep the locks in a fixed order.
+    for start in range(0, len(keys), LOCK_CHUNK):
+        wanted = Q()
+        for slot_id, day in keys[start : start + LOCK_CHUNK]:
+            wanted |= Q(slot_id=slot_id, date=day)
+        rows = SlotDay.objects.select_for_update().filter(wanted).order_by("slot_id", "date")
+        locked.update({(row.slot_id, row.date): row for row in rows})
+    return locked
 
 
 def places_on(slot, slot_day):

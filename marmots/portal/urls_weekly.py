@@ -1,3 +1,11 @@
-"""Filled in by the bookings work."""
+"""Semaine type: mounted at /portail/semaine-type/ in the "portal" namespace."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_weekly as views
+
+urlpatterns = [
+    path("", views.weekly_index, name="weekly_index"),
+    path("appliquer/", views.weekly_apply, name="weekly_apply"),
+    path("<int:child_id>/", views.weekly_edit, name="weekly"),
+]
