@@ -7,11 +7,13 @@ offers only those; an edit keeps the row in its structure.
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from marmots.bookings.models import DeadlinePolicy
 from marmots.families.fields import child_field_choices
 from marmots.families.files import check_upload
 
 from .models import (
     Activity,
+    AgeGroupCapacity,
     Closure,
     DocumentType,
     Period,
@@ -160,6 +162,9 @@ class ActivityForm(StructureScopedForm):
             "required_documents",
             "is_active",
             "order",
+            "families_may_add",
+            "families_may_cancel",
+            "auto_validate_at_opening",
         ]
         widgets = {
             "required_documents": forms.CheckboxSelectMultiple,
@@ -186,7 +191,15 @@ class ActivityForm(StructureScopedForm):
 class TimeSlotForm(forms.ModelForm):
     class Meta:
         model = TimeSlot
-        fields = ["label", "start_time", "end_time", "capacity", "with_snack", "order"]
+        fields = [
+            "label",
+            "start_time",
+            "end_time",
+            "capacity",
+            "with_snack",
+            "apc_pickup",
+            "order",
+        ]
         widgets = {"start_time": time_input(), "end_time": time_input()}
         help_texts = {"capacity": "Laissez vide si le nombre de places n'est pas limité."}
 
@@ -245,6 +258,17 @@ class PublishedDocumentForm(StructureScopedForm):
 
 class StructureForm(forms.ModelForm):
     website = forms.URLField(label="Site web", required=False, assume_scheme="https")
+    certificate_days = forms.IntegerField(
+        label="Délai pour fournir le certificat médical (jours)",
+        help_text="Jours laissés après le jour d'absence pour joindre le certificat.",
+        required=False,
+        min_value=0,
+        max_value=60,
+        error_messages={
+            "min_value": "Indiquez un nombre de jours positif ou nul.",
+            "max_value": "Indiquez un délai de 60 jours au plus.",
+        },
+    )
     child_fields_needing_validation = forms.MultipleChoiceField(
         label="Champs de la fiche enfant soumis à ma validation",
         help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
@@ -266,9 +290,83 @@ class StructureForm(forms.ModelForm):
             "logo",
             "house_rules",
             "child_fields_needing_validation",
+            "certificate_days",
+            "certificate_auto_excuse",
         ]
         widgets = {"house_rules": forms.Textarea(attrs={"rows": 6})}
+
+    def clean_certificate_days(self):
+        """Left empty, the delay stays as it was (a form posted before this field existed)."""
+        days = self.cleaned_data.get("certificate_days")
+        return self.instance.certificate_days if days is None else days
 
     def clean_logo(self):
         allowed = {"image/jpeg", "image/png"}
         return checked_file(self.cleaned_data.get("logo"), allowed, "une image JPEG ou PNG")
+
+
+class DeadlinePolicyForm(StructureScopedForm):
+    """ "N working days before the day, at HH:MM" for one kind of period."""
+
+    days_before = forms.IntegerField(
+        label="Jours ouvrés avant le jour réservé",
+        min_value=1,
+        max_value=60,
+        error_messages={
+            "min_value": "Indiquez au moins 1 jour ouvré.",
+            "max_value": "Indiquez 60 jours ouvrés au plus.",
+        },
+        help_text="Du lundi au vendredi ; le jour réservé lui-même ne compte pas.",
+    )
+
+    class Meta:
+        model = DeadlinePolicy
+        fields = ["structure", "period_kind", "days_before", "at_time", "skip_public_holidays"]
+        labels = {"at_time": "Heure limite"}
+        widgets = {"at_time": time_input()}
+
+    def clean(self):
+        cleaned = super().clean()
+        reject_duplicate(
+            self,
+            "period_kind",
+            "Un délai existe déjà pour ce type de période : modifiez-le.",
+            "structure",
+            "period_kind",
+        )
+        return cleaned
+
+
+class AgeGroupForm(forms.ModelForm):
+    """Places of a slot kept for an age group; the groups of a slot do not overlap."""
+
+    class Meta:
+        model = AgeGroupCapacity
+        fields = ["label", "min_age", "max_age", "capacity"]
+        labels = {"label": "Libellé (ex. 3-5 ans)"}
+
+    def __init__(self, *args, slot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.slot = slot
+
+    def clean_capacity(self):
+        places = self.cleaned_data["capacity"]
+        if places < 1:
+            raise forms.ValidationError("Indiquez au moins une place.")
+        return places
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_age"), cleaned.get("max_age")
+        if low is None or high is None:
+            return cleaned
+        if high < low:
+            self.add_error("max_age", "L'âge maximum doit être égal ou supérieur à l'âge minimum.")
+            return cleaned
+        others = AgeGroupCapacity.objects.filter(slot=self.instance.slot).exclude(
+            pk=self.instance.pk
+        )
+        clash = others.filter(min_age__lte=high, max_age__gte=low).first()
+        if clash:
+            self.add_error("min_age", f"Ces âges chevauchent la tranche « {clash.label} ».")
+        return cleaned

@@ -31,6 +31,8 @@ urlpatterns = [
     path("periodes/", settings.periods, name="periods"),
     path("periodes/nouvelle/", settings.period_create, name="period_create"),
     path("periodes/<int:pk>/", settings.period_edit, name="period_edit"),
+    path("delais/nouveau/", settings.deadline_create, name="deadline_create"),
+    path("delais/<int:pk>/", settings.deadline_edit, name="deadline_edit"),
     path("activites/", settings.activities, name="activities"),
     path("activites/nouvelle/", settings.activity_create, name="activity_create"),
     path("activites/<int:pk>/", settings.activity_edit, name="activity_edit"),
@@ -38,6 +40,13 @@ urlpatterns = [
         "activites/<int:activity_pk>/tranches/nouvelle/", settings.slot_create, name="slot_create"
     ),
     path("tranches/<int:pk>/", settings.slot_edit, name="slot_edit"),
+    path(
+        "tranches/<int:slot_pk>/ages/nouvelle/",
+        settings.age_group_create,
+        name="age_group_create",
+    ),
+    path("ages/<int:pk>/", settings.age_group_edit, name="age_group_edit"),
+    path("ages/<int:pk>/supprimer/", settings.age_group_delete, name="age_group_delete"),
     path("fermetures/", settings.closures, name="closures"),
     path("fermetures/nouvelle/", settings.closure_create, name="closure_create"),
     path("fermetures/<int:pk>/", settings.closure_edit, name="closure_edit"),

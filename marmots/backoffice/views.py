@@ -5,6 +5,7 @@ from marmots.enrollments.models import Enrollment
 from marmots.families.models import ChangeRequest, FamilyDocument
 
 from . import scope
+from .views_booking_decisions import certificates_to_approve, pending_requests
 
 
 @staff_required
@@ -15,5 +16,7 @@ def home(request):
         .filter(status=ChangeRequest.PENDING)
         .count(),
         "documents": scope.documents(request).filter(status=FamilyDocument.PENDING).count(),
+        "booking_requests": pending_requests(request).count(),
+        "certificates": certificates_to_approve(request).count(),
     }
     return render(request, "backoffice/home.html", {"counters": counters})

@@ -2,6 +2,7 @@
 published documents and the structure's identity. Staff read the lists; managers write."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -10,6 +11,7 @@ from marmots.activities import forms
 from marmots.activities.actions import delete_closure, save_settings_form, unpublish_document
 from marmots.activities.models import (
     Activity,
+    AgeGroupCapacity,
     Closure,
     DocumentType,
     Period,
@@ -17,7 +19,9 @@ from marmots.activities.models import (
     Structure,
     TimeSlot,
 )
+from marmots.bookings.models import DeadlinePolicy
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.audit import record, snapshot
 
 from .scope import owned
 
@@ -49,7 +53,8 @@ def _list(request, template, **context):
 @staff_required
 def periods(request):
     rows = owned(request, Period).select_related("structure").order_by("-start_date")
-    return _list(request, "periods", periods=rows)
+    policies = owned(request, DeadlinePolicy).select_related("structure")
+    return _list(request, "periods", periods=rows, policies=policies.order_by("period_kind"))
 
 
 @manager_required
@@ -76,12 +81,39 @@ def period_edit(request, pk):
     )
 
 
+# Booking and cancellation deadlines, per kind of period --------------------------------------
+
+
+@manager_required
+def deadline_create(request):
+    return _edit(
+        request,
+        forms.DeadlinePolicyForm,
+        title="Nouveau délai de réservation et d'annulation",
+        back="backoffice:periods",
+        structures=request.structures,
+    )
+
+
+@manager_required
+def deadline_edit(request, pk):
+    policy = get_or_404(owned(request, DeadlinePolicy), pk=pk)
+    return _edit(
+        request,
+        forms.DeadlinePolicyForm,
+        title=f"Délai : {policy.get_period_kind_display()}",
+        back="backoffice:periods",
+        instance=policy,
+        structures=request.structures,
+    )
+
+
 # Activities and their time slots ----------------------------------------------------------------
 
 
 @staff_required
 def activities(request):
-    rows = owned(request, Activity).prefetch_related("slots", "required_documents")
+    rows = owned(request, Activity).prefetch_related("slots__age_groups", "required_documents")
     return _list(request, "activities", activities=rows.select_related("structure"))
 
 
@@ -123,8 +155,7 @@ def slot_create(request, activity_pk):
 
 @manager_required
 def slot_edit(request, pk):
-    slots = TimeSlot.objects.filter(activity__structure__in=request.structures)
-    slot = get_or_404(slots.select_related("activity"), pk=pk)
+    slot = get_or_404(_slots(request).select_related("activity"), pk=pk)
     return _edit(
         request,
         forms.TimeSlotForm,
@@ -133,6 +164,56 @@ def slot_edit(request, pk):
         instance=slot,
         activity=slot.activity,
     )
+
+
+def _slots(request):
+    return TimeSlot.objects.filter(activity__structure__in=request.structures)
+
+
+def _age_groups(request):
+    return AgeGroupCapacity.objects.filter(slot__activity__structure__in=request.structures)
+
+
+@manager_required
+def age_group_create(request, slot_pk):
+    slot = get_or_404(_slots(request).select_related("activity"), pk=slot_pk)
+    return _edit(
+        request,
+        forms.AgeGroupForm,
+        title=f"Places par âge : {slot.label} ({slot.activity})",
+        back="backoffice:activities",
+        slot=slot,
+    )
+
+
+@manager_required
+def age_group_edit(request, pk):
+    group = get_or_404(_age_groups(request).select_related("slot__activity"), pk=pk)
+    return _edit(
+        request,
+        forms.AgeGroupForm,
+        title=f"Modifier « {group.label} » ({group.slot.label}, {group.slot.activity})",
+        back="backoffice:activities",
+        instance=group,
+        slot=group.slot,
+    )
+
+
+def _delete_age_group(group, actor):
+    """Remove an age group: its places go back to the slot's common pool (audited)."""
+    with transaction.atomic():
+        fields = ["slot", "label", "min_age", "max_age", "capacity"]
+        record(actor, "agegroupcapacity.delete", group, before=snapshot(group, fields=fields))
+        group.delete()
+
+
+@require_POST
+@manager_required
+def age_group_delete(request, pk):
+    group = get_or_404(_age_groups(request).select_related("slot"), pk=pk)
+    _delete_age_group(group, request.user)
+    messages.success(request, f"Tranche d'âge « {group.label} » supprimée.")
+    return redirect("backoffice:activities")
 
 
 # Closures -------------------------------------------------------------------------------------

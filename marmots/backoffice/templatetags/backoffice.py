@@ -127,6 +127,18 @@ AUDIT_LABELS = {
     "booking_request.accepted": "Demande de réservation acceptée",
     "booking_request.refused": "Demande de réservation refusée",
     "booking_request.withdrawn": "Demande de réservation retirée",
+    # Holiday opening (issue 3: automatic validation at opening)
+    "enrollment.auto_validate": "Inscription validée automatiquement à l'ouverture",
+    # Family portal bookings (issue 3: calendar, iCal feed)
+    "calendar_feed.renew": "Adresse de l'agenda (iCal) créée ou renouvelée",
+    # Weekly template (issue 3: semaine type and bookings API)
+    "weekly_template.save": "Semaine type enregistrée",
+    # Booking settings (issue 3: back-office bookings and settings)
+    "deadlinepolicy.create": "Délai de réservation créé",
+    "deadlinepolicy.update": "Délai de réservation modifié",
+    "agegroupcapacity.create": "Places par tranche d'âge ajoutées",
+    "agegroupcapacity.update": "Places par tranche d'âge modifiées",
+    "agegroupcapacity.delete": "Places par tranche d'âge supprimées",
 }
 
 VERBS = {"create": "création", "update": "modification", "delete": "suppression"}

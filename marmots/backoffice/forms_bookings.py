@@ -1,0 +1,105 @@
+"""Back-office forms about bookings: which day or month to show, excuses, child search."""
+
+import calendar
+import datetime
+
+from django import forms
+
+from marmots.activities.forms import date_input
+from marmots.activities.models import Activity
+from marmots.portal.frdates import MONTHS
+
+MONTH_ERROR = "Indiquez un mois sous la forme 2026-12."
+
+
+def month_bounds(first):
+    """(first day, last day) of the month of `first`."""
+    days = calendar.monthrange(first.year, first.month)[1]
+    return first, first.replace(day=days)
+
+
+def month_label(first):
+    """date(2026, 12, 1) -> 'décembre 2026'."""
+    return f"{MONTHS[first.month - 1]} {first.year}"
+
+
+def shift_month(first, months):
+    """The first day of the month `months` away from the month of `first`."""
+    index = first.year * 12 + first.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(value):
+    """'2026-12' -> date(2026, 12, 1); ValidationError in French otherwise."""
+    try:
+        year, month = value.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError
+        return datetime.date(int(year), int(month), 1)
+    except ValueError:
+        raise forms.ValidationError(MONTH_ERROR) from None
+
+
+class DayForm(forms.Form):
+    """`?date=YYYY-MM-DD` (today when absent) and optionally one activity."""
+
+    date = forms.DateField(label="Jour", required=False, widget=date_input())
+    activite = forms.ModelChoiceField(
+        label="Activité", queryset=Activity.objects.none(), required=False, empty_label="Toutes"
+    )
+
+    def __init__(self, *args, activities, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activite"].queryset = activities
+        self.today = today
+
+    def clean_date(self):
+        return self.cleaned_data.get("date") or self.today
+
+
+class MonthForm(forms.Form):
+    """`?mois=YYYY-MM` (this month when absent)."""
+
+    mois = forms.CharField(label="Mois (AAAA-MM)", required=False, max_length=20)
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_mois(self):
+        value = (self.cleaned_data.get("mois") or "").strip()
+        return parse_month(value) if value else self.today.replace(day=1)
+
+    def bounds(self):
+        return month_bounds(self.cleaned_data["mois"])
+
+
+class FillForm(MonthForm):
+    """The fill-rate page: a month and one activity (the first one when absent)."""
+
+    activite = forms.ModelChoiceField(label="Activité", queryset=None, required=False)
+
+    def __init__(self, *args, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activite"].queryset = activities
+        self.fields["activite"].empty_label = None
+
+    def clean_activite(self):
+        chosen = self.cleaned_data.get("activite")
+        if chosen is None:
+            chosen = self.fields["activite"].queryset.first()
+        if chosen is None:
+            raise forms.ValidationError("Aucune activité avec des tranches horaires.")
+        return chosen
+
+
+class ExcuseForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de l'excuse",
+        max_length=300,
+        error_messages={"required": "Indiquez le motif de l'excuse."},
+    )
+
+
+class ChildSearchForm(forms.Form):
+    q = forms.CharField(label="Rechercher un enfant (prénom ou nom)", max_length=100)
