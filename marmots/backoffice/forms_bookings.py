@@ -7,6 +7,7 @@ from django import forms
 
 from marmots.activities.forms import date_input
 from marmots.activities.models import Activity
+from marmots.bookings.rules import FIRST_YEAR, LAST_YEAR, plausible
 from marmots.portal.frdates import MONTHS
 
 MONTH_ERROR = "Indiquez un mois sous la forme 2026-12."
@@ -35,7 +36,10 @@ def parse_month(value):
         year, month = value.split("-")
         if len(year) != 4 or len(month) != 2:
             raise ValueError
-        return datetime.date(int(year), int(month), 1)
+        first = datetime.date(int(year), int(month), 1)
+        if not plausible(first):
+            raise ValueError
+        return first
     except ValueError:
         raise forms.ValidationError(MONTH_ERROR) from None
 
@@ -54,7 +58,10 @@ class DayForm(forms.Form):
         self.today = today
 
     def clean_date(self):
-        return self.cleaned_data.get("date") or self.today
+        day = self.cleaned_data.get("date") or self.today
+        if not plausible(day):
+            raise forms.ValidationError(f"Choisissez un jour entre {FIRST_YEAR} et {LAST_YEAR}.")
+        return day
 
 
 class MonthForm(forms.Form):

@@ -72,7 +72,9 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
     """The child is ill: the booking stays billable until a certificate excuses it.
 
     Declared while the day can still be cancelled free of charge, the booking is simply
-    cancelled free (status cancelled): no certificate is needed then.
+    cancelled free (status cancelled): no certificate is needed then. Where families may only
+    ask to cancel, it is recorded as an absence even then (a free cancellation is the
+    manager's decision).
     """
     now = now or timezone.now()
     if certificate is not None:
@@ -86,7 +88,8 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
         if now >= started and not on_behalf:
             raise ValidationError("La séance a déjà commencé : prévenez directement la structure.")
         before = _before(locked)
-        free = now < _deadline(locked)
+        may_cancel = on_behalf or locked.slot.activity.families_may_cancel
+        free = may_cancel and now < _deadline(locked)
         locked.status = Booking.CANCELLED if free else Booking.ABSENT
         locked.cancelled_at, locked.cancelled_by = now, actor
         locked.cancelled_on_behalf = on_behalf

@@ -49,8 +49,8 @@ class Change:
 class Outcome:
     """What happened to one change. `code` names it for programs: the result when it went
     ahead ("booked", "cancelled", "late", "requested"), else the reason of the refusal
-    ("not_enrolled", "closed", "not_open", "deadline", "started", "apc", "already", "full",
-    "no_booking", "pending_request")."""
+    ("not_enrolled", "not_bookable", "closed", "not_open", "deadline", "started", "apc",
+    "already", "full", "no_booking", "pending_request")."""
 
     change: Change
     result: str
@@ -163,8 +163,9 @@ def _closed_message(calendar, activity, slot, day, now):
 class _Batch:
     """The state one booking transaction works on: loaded once, after the locks."""
 
-    def __init__(self, actor, changes, on_behalf, now):
+    def __init__(self, actor, changes, on_behalf, now, late_seen=None):
         self.actor, self.on_behalf, self.now = actor, on_behalf, now
+        self.late_seen = late_seen
         self.calendar = context.load(
             changes[0].slot.activity.structure,
             min(c.date for c in changes),
@@ -201,6 +202,9 @@ def _book_error(batch, change):
             f"{child.first_name} n'a pas d'inscription validée à « {activity.name} » "
             f"pour le {rules.fr_day(day)}."
         )
+    if not batch.on_behalf and (activity.kind == Activity.ANNUAL or not activity.is_active):
+        # Neither is offered in the calendar or the weekly template: a crafted request only.
+        return "not_bookable", f"« {activity.name} » ne se réserve pas à la séance."
     closed = batch.calendar.closed_reason(activity, day)
     if closed:
         return "closed", closed
@@ -328,8 +332,17 @@ def _cancel_one(batch, change):
         )
     if not activity.families_may_cancel and not batch.on_behalf:
         return _ask(batch, change, BookingRequest.CANCEL)
-    before = _snap(booking)
     late = window != deadlines.FREE
+    if late and _late_unseen(batch, change):
+        limit = deadlines.fr_deadline(batch.calendar.deadline(activity, change.slot, change.date))
+        return _refuse(
+            change,
+            "deadline",
+            f"Le délai d'annulation sans frais est passé depuis l'affichage de la page (le "
+            f"{limit}) : rien n'a été annulé. Annulez à nouveau pour une annulation hors délai, "
+            "facturée.",
+        )
+    before = _snap(booking)
     booking.status = Booking.LATE_CANCELLED if late else Booking.CANCELLED
     booking.cancelled_at = batch.now
     booking.cancelled_by = batch.actor
@@ -354,7 +367,12 @@ def _cancel_one(batch, change):
     return Outcome(change, CANCELLED, "Annulé sans frais.", booking, code=CANCELLED)
 
 
-def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False):
+def _late_unseen(batch, change):
+    """A family cancelling late without having been shown that it would be late."""
+    return not batch.on_behalf and batch.late_seen is not None and change.key not in batch.late_seen
+
+
+def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False, late_seen=None):
     """Book the `add` changes and cancel the `cancel` ones in one transaction.
 
     Returns one Outcome per distinct change (cancellations first). Raises PermissionDenied when
@@ -362,6 +380,8 @@ def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False):
     several structures; every other refusal is an Outcome with its reason, and changes nothing.
     `dry_run`: run every check and write, then roll the transaction back (a preview: the
     outcomes say what would happen, and nothing is kept; their bookings are not saved).
+    `late_seen`: when given, the keys (Change.key) of the cancellations the family was shown as
+    late (billed); any other that has become late since is refused rather than billed.
     """
     now = now or timezone.now()
     add, cancel = _unique(add), _unique(cancel)
@@ -371,7 +391,7 @@ def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False):
     structure = _structure_of(changes)
     on_behalf = acting_for_family(actor, {c.child for c in changes}, structure)
     with transaction.atomic():
-        batch = _Batch(actor, changes, on_behalf, now)
+        batch = _Batch(actor, changes, on_behalf, now, late_seen)
         outcomes = [_cancel_one(batch, c) for c in cancel]
         outcomes += [_book_one(batch, c) for c in add]
         if dry_run:

@@ -359,6 +359,12 @@ class Line:
     change: object
     note: str = ""
     warning: bool = False
+    late: bool = False  # shown as a late (billed) cancellation
+
+    @property
+    def key(self):
+        """The cell's form value (see cell_key)."""
+        return cell_key(self.change.child.pk, self.change.slot.pk, self.change.date)
 
 
 def plan(shown, wanted):
@@ -407,7 +413,7 @@ def _cancel_line(change, calendar, now):
     if not activity.families_may_cancel:
         return Line(change, "sur demande : la structure doit la valider")
     if window == deadlines.LATE:
-        return Line(change, "hors délai : facturé", True)
+        return Line(change, "hors délai : facturé", True, late=True)
     return Line(change, "sans frais")
 
 

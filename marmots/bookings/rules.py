@@ -7,6 +7,13 @@ returns a French message (or None when the booking can go ahead).
 import datetime
 
 TUESDAY = 1
+# Dates typed or sent outside these years are refused as input (and keep date arithmetic away
+# from date.min / date.max).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def plausible(day):
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def fr_day(day):

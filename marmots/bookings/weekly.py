@@ -18,6 +18,7 @@ from marmots.activities.models import Activity
 from marmots.core.access import family_of, is_manager
 from marmots.core.audit import record
 from marmots.enrollments.models import Enrollment
+from marmots.families.models import Child
 
 from . import actions, rules
 from .deadlines import WEEKDAYS_FR
@@ -116,6 +117,8 @@ def save_template(actor, child, entries):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Two saves at once (a double click) would both delete, then both insert: one at a time.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
         old = TemplateEntry.objects.filter(child=child).select_related("slot__activity")
         before = [describe(e) for e in old]
         TemplateEntry.objects.filter(child=child).delete()
@@ -144,6 +147,10 @@ def check_period(first_day, last_day):
     """French ValidationError when the period to apply a template over is not usable."""
     if first_day is None or last_day is None:
         raise ValidationError("Indiquez la date de début et la date de fin.")
+    if not (rules.plausible(first_day) and rules.plausible(last_day)):
+        raise ValidationError(
+            f"Choisissez des dates entre {rules.FIRST_YEAR} et {rules.LAST_YEAR}."
+        )
     if last_day < first_day:
         raise ValidationError("La date de fin doit suivre la date de début.")
     if (last_day - first_day).days >= MAX_DAYS:

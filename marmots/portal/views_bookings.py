@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from marmots.activities.models import TimeSlot
 from marmots.bookings import absences, actions, context, deadlines, feeds, month, requests
 from marmots.bookings.models import Booking, BookingRequest
+from marmots.bookings.rules import FIRST_YEAR, LAST_YEAR, plausible
 from marmots.core.access import get_or_404, guardian_required
 from marmots.families.models import Child
 
@@ -38,7 +39,7 @@ def _month_param(value, today):
     if not value:
         return (today.year, today.month), None
     match = MONTH_RE.match(value)
-    if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2100:
+    if match and 1 <= int(match[2]) <= 12 and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         return (int(match[1]), int(match[2])), None
     return (
         today.year,
@@ -114,6 +115,8 @@ def _parse_keys(values):
             raise ValidationError(BAD_CELL)
         try:
             day = datetime.date.fromisoformat(match[3])
+            if not plausible(day):
+                raise ValueError
         except ValueError:
             raise ValidationError(
                 f"Date invalide : « {match[3]} ». Rien n'a été modifié."
@@ -174,8 +177,9 @@ def summary(request):
     return render(request, "portal/bookings/summary.html", page)
 
 
-def _apply(user, adds, cancels):
-    """apply_changes once per structure (a family normally uses only one)."""
+def _apply(user, adds, cancels, late_seen):
+    """apply_changes once per structure (a family normally uses only one); a cancellation
+    becomes late only if the summary said so (`late_seen`)."""
     groups = defaultdict(lambda: ([], []))
     for change in adds:
         groups[change.slot.activity.structure_id][0].append(change)
@@ -183,7 +187,7 @@ def _apply(user, adds, cancels):
         groups[change.slot.activity.structure_id][1].append(change)
     outcomes = []
     for add, cancel in groups.values():
-        outcomes += actions.apply_changes(user, add=add, cancel=cancel)
+        outcomes += actions.apply_changes(user, add=add, cancel=cancel, late_seen=late_seen)
     return outcomes
 
 
@@ -192,10 +196,11 @@ def _apply(user, adds, cancels):
 def confirm(request):
     try:
         changes = _read_changes(request, "add", "cancel")
+        late_seen = set(_parse_keys(request.POST.getlist("late")))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request))
-    outcomes = _apply(request.user, changes["add"], changes["cancel"])
+    outcomes = _apply(request.user, changes["add"], changes["cancel"], late_seen)
     page = {
         "done": [o for o in outcomes if o.ok],
         "refused": [o for o in outcomes if not o.ok],
@@ -249,7 +254,10 @@ def booking_cancel(request, booking_id):
     booking = _family_booking(request, booking_id)
     if refused := _only(request, "POST"):
         return refused
-    (outcome,) = actions.apply_changes(request.user, cancel=[actions.change_for(booking)])
+    change = actions.change_for(booking)
+    # Late (billed) only if the page said so when the family clicked.
+    late_seen = {change.key} if request.POST.get("hors_delai") else set()
+    (outcome,) = actions.apply_changes(request.user, cancel=[change], late_seen=late_seen)
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect("portal:booking", booking.pk)
 

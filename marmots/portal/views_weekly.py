@@ -37,6 +37,7 @@ SKIP_TITLES = {
     "already": "Déjà réservé",
     "pending_request": "Demande déjà en attente",
     "not_enrolled": "Sans inscription validée",
+    "not_bookable": "Activité non réservable",
     "apc": "Récupération APC impossible",
 }
 
@@ -191,8 +192,18 @@ def weekly_edit(request, child_id):
 # Applying the templates over a period: form, preview, confirmation
 
 
+class ChildrenField(forms.ModelMultipleChoiceField):
+    """Refuses ids too long to be a database id before querying (SQLite's driver would crash
+    on them)."""
+
+    def _check_values(self, value):
+        if any(len(str(pk).strip()) > 18 for pk in value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
+
 class ApplyForm(forms.Form):
-    children = forms.ModelMultipleChoiceField(
+    children = ChildrenField(
         label="Enfants",
         queryset=Child.objects.none(),
         widget=forms.CheckboxSelectMultiple,

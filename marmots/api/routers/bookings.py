@@ -30,6 +30,7 @@ MAX_CHANGES = 500
 MAX_AVAILABILITY_DAYS = 62
 MAX_LIST_DAYS = 366
 HORIZON = datetime.timedelta(days=2 * 366)  # dates further from today are refused
+MAX_ID = 2**63 - 1  # larger ids cannot be in the database (and crash SQLite's driver)
 
 # Bodies
 
@@ -177,8 +178,8 @@ def _check_date(day):
 
 def _period(dates, max_days, default_days):
     first_day = dates.first_day or timezone.localdate()
-    last_day = dates.last_day or first_day + datetime.timedelta(days=default_days - 1)
     _check_date(first_day)
+    last_day = dates.last_day or first_day + datetime.timedelta(days=default_days - 1)
     _check_date(last_day)
     if last_day < first_day:
         raise HttpError(422, "La date de fin (« to ») doit suivre la date de début (« from »).")
@@ -189,6 +190,8 @@ def _period(dates, max_days, default_days):
 
 def _find(queryset, ids, message):
     """{id: row} for every id, or 404 with the French `message`."""
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise HttpError(404, message)
     found = queryset.in_bulk(set(ids))
     if len(found) != len(set(ids)):
         raise HttpError(404, message)

@@ -53,7 +53,9 @@ def test_cancel_in_time(client_a, booking):
 def test_cancel_late_is_warned_and_billed(client_a, booking):
     html = page(client_a, booking, at(MONDAY + datetime.timedelta(days=1), 9))
     assert "hors délai : facturée" in html and "Annuler hors délai (facturé)" in html
-    html = post(client_a, booking, "annuler", at(MONDAY + datetime.timedelta(days=1), 9))
+    assert '<input type="hidden" name="hors_delai" value="1">' in html
+    late = at(MONDAY + datetime.timedelta(days=1), 9)
+    html = post(client_a, booking, "annuler", late, {"hors_delai": "1"})
     assert "Annulé hors délai : la séance reste facturée" in html
     booking.refresh_from_db()
     assert booking.status == Booking.LATE_CANCELLED and booking.billable
