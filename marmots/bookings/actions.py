@@ -399,6 +399,20 @@ def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False, late_see
     return outcomes
 
 
+def apply_by_structure(actor, *, add=(), cancel=(), **options):
+    """apply_changes once per structure the changes concern (a family normally uses one), for
+    pages and routes that may mix structures; the outcomes in the same order per structure."""
+    groups = {}
+    for key, changes in (("add", add), ("cancel", cancel)):
+        for change in changes:
+            group = groups.setdefault(change.slot.activity.structure_id, {"add": [], "cancel": []})
+            group[key].append(change)
+    outcomes = []
+    for group in groups.values():
+        outcomes += apply_changes(actor, **group, **options)
+    return outcomes
+
+
 def book(actor, changes, *, now=None):
     return apply_changes(actor, add=changes, now=now)
 

@@ -216,7 +216,7 @@ def summary(outcomes, dry_run=False):
 
 
 def _changes(children, first_day, last_day):
-    """The changes the children's templates ask for, grouped by structure (one query)."""
+    """The changes the children's templates ask for (one query)."""
     children = {child.pk: child for child in children}
     entries = TemplateEntry.objects.filter(child_id__in=children).select_related(
         "slot__activity__structure"
@@ -227,19 +227,14 @@ def _changes(children, first_day, last_day):
         child = children[child_id]
         for day, entry in rules.template_dates(list(lines), first_day, last_day):
             changes.append(actions.Change(child, entry.slot, day, entry.with_apc))
-    by_structure = {}
-    for change in changes:
-        by_structure.setdefault(change.slot.activity.structure_id, []).append(change)
-    return by_structure.values()
+    return changes
 
 
 def _run(actor, children, first_day, last_day, now, dry_run):
     check_period(first_day, last_day)
     now = now or timezone.now()
-    outcomes = []
-    for changes in _changes(children, first_day, last_day):
-        outcomes += actions.apply_changes(actor, add=changes, now=now, dry_run=dry_run)
-    return outcomes
+    changes = _changes(children, first_day, last_day)
+    return actions.apply_by_structure(actor, add=changes, now=now, dry_run=dry_run)
 
 
 def preview(actor, children, first_day, last_day, now=None):

@@ -8,7 +8,6 @@ there.
 
 import datetime
 import re
-from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -178,17 +177,8 @@ def summary(request):
 
 
 def _apply(user, adds, cancels, late_seen):
-    """apply_changes once per structure (a family normally uses only one); a cancellation
-    becomes late only if the summary said so (`late_seen`)."""
-    groups = defaultdict(lambda: ([], []))
-    for change in adds:
-        groups[change.slot.activity.structure_id][0].append(change)
-    for change in cancels:
-        groups[change.slot.activity.structure_id][1].append(change)
-    outcomes = []
-    for add, cancel in groups.values():
-        outcomes += actions.apply_changes(user, add=add, cancel=cancel, late_seen=late_seen)
-    return outcomes
+    """A cancellation becomes late only if the summary said so (`late_seen`)."""
+    return actions.apply_by_structure(user, add=adds, cancel=cancels, late_seen=late_seen)
 
 
 @guardian_required

@@ -218,12 +218,10 @@ def _changes(request, data):
     children, structures = _reach(request)
     children = _find(children, [c.child_id for c in data.changes], "Enfant introuvable.")
     slots = _slots(structures, [c.slot_id for c in data.changes])
-    by_structure = {}
-    for c in data.changes:
-        slot = slots[c.slot_id]
-        change = actions.Change(children[c.child_id], slot, c.date, c.with_apc)
-        by_structure.setdefault(slot.activity.structure_id, []).append(change)
-    return by_structure.values()
+    return [
+        actions.Change(children[c.child_id], slots[c.slot_id], c.date, c.with_apc)
+        for c in data.changes
+    ]
 
 
 def _outcome(outcome):
@@ -240,9 +238,7 @@ def _outcome(outcome):
 
 
 def _apply(request, data, kind):
-    outcomes = []
-    for changes in _changes(request, data):
-        outcomes += actions.apply_changes(request.auth, **{kind: changes})
+    outcomes = actions.apply_by_structure(request.auth, **{kind: _changes(request, data)})
     return {"outcomes": [_outcome(o) for o in outcomes]}
 
 
