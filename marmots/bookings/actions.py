@@ -234,9 +234,16 @@ def _book_one(batch, change):
     if error:
         return _refuse(change, *error)
     existing = batch.live.get(change.key)
-    if existing is not None and (existing.status == Booking.BOOKED or not batch.on_behalf):
+    if existing is not None and existing.status == Booking.BOOKED:
         return _refuse(
             change, "already", f"{change.child.first_name} est déjà inscrit(e) ce jour-là."
+        )
+    if existing is not None and not batch.on_behalf:
+        return _refuse(
+            change,
+            "already",
+            f"La séance de {change.child.first_name} ce jour-là a été annulée hors délai ou "
+            "déclarée en absence : seule la structure peut la rétablir.",
         )
     if not change.slot.activity.families_may_add and not batch.on_behalf:
         return _ask(batch, change, BookingRequest.ADD)
@@ -276,6 +283,9 @@ def _reinstate(batch, change, booking):
     before = _snap(booking)
     booking.status = Booking.BOOKED
     booking.excused, booking.excuse_reason = False, ""
+    booking.excused_by = booking.excused_at = None
+    booking.cancelled_at = booking.cancelled_by = None
+    booking.cancelled_on_behalf = False
     booking.with_apc = change.with_apc
     booking.booked_by, booking.booked_on_behalf = batch.actor, True
     booking.save()

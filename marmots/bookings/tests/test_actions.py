@@ -138,3 +138,16 @@ def test_ask_only_activity_creates_request(house, lea, guardian_a):
     assert outcome.result == actions.REQUESTED
     assert not Booking.objects.exists()
     assert BookingRequest.objects.get().action == BookingRequest.ADD
+
+
+def test_late_cancelled_day_is_reinstated_by_the_manager_only(house, lea, guardian_a, manager):
+    friday = MONDAY + datetime.timedelta(days=4)
+    change = Change(lea, house.snack_slot, friday)
+    actions.book(guardian_a.user, [change], now=at(MONDAY, 9))
+    actions.cancel(guardian_a.user, [change], now=at(THURSDAY, 10))
+    (family,) = actions.book(guardian_a.user, [change], now=at(THURSDAY, 10))
+    assert not family.ok and Booking.objects.get().status == Booking.LATE_CANCELLED
+    (again,) = actions.book(manager, [change], now=at(THURSDAY, 11))
+    booking = Booking.objects.get()
+    assert again.ok and booking.status == Booking.BOOKED
+    assert booking.cancelled_at is None and booking.cancelled_by is None
