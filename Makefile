@@ -34,6 +34,12 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The opening-rush benchmark on PostgreSQL (benchmarks/README.md); RUSH_ARGS="--families 200".
+RUSH_ARGS ?=
+.PHONY: rush
+rush: $(VENV)/.installed
+	$(PY) benchmarks/rush.py $(RUSH_ARGS)
+
 # Re-pin the dependencies after changing pyproject.toml.
 lock: $(VENV)/.installed
 	$(PY) -m pip install $(PIP_QUIET) pip-tools
