@@ -1,5 +1,7 @@
 """The structure and what it offers: activities, time slots, periods, closures."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -29,6 +31,11 @@ class Structure(models.Model):
         "délai pour fournir le certificat médical (jours)",
         default=3,
         help_text="Jours laissés après le jour d'absence pour joindre le certificat.",
+    )
+    rules_version = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="Renewed whenever periods, closures or deadlines change (booking rules cache).",
     )
     certificate_auto_excuse = models.BooleanField(
         "certificat médical : excuser automatiquement",

@@ -3,6 +3,8 @@
 Both return the user; views read it from `request.auth`, never from `request.user`.
 """
 
+import datetime
+
 from django.conf import settings
 from django.utils import timezone
 from ninja.errors import AuthenticationError, AuthorizationError
@@ -10,6 +12,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from marmots.accounts.models import ApiToken
+
+# "Last used" is written at most once a minute per token: not one write per API call.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
 
 class TokenAuth(HttpBearer):
@@ -19,14 +24,19 @@ class TokenAuth(HttpBearer):
     )
 
     def authenticate(self, request, token):
+        # The guardian and the family come with the token: every family route needs them.
         api_token = (
-            ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
+            ApiToken.objects.select_related("user__guardian__family")
+            .filter(key_hash=ApiToken.hash(token))
+            .first()
         )
         if api_token is None or api_token.revoked_at or not api_token.user.is_active:
             raise AuthenticationError(message="Jeton d'accès invalide ou révoqué.")
         now = timezone.now()
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
-        api_token.last_used_at = now
+        last = api_token.last_used_at
+        if last is None or now - last > LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+            api_token.last_used_at = now
         request.api_token = api_token
         return api_token.user
 

@@ -174,7 +174,6 @@ class _Batch:
         self.slot_days = capacity.lock_slot_days((c.slot.pk, c.date) for c in changes)
         self.enrollments = _validated_enrollments(changes)
         self.live = _live_bookings(changes)
-        self.groups = {}
         self._annual = {}
 
     def annual(self, child):
@@ -183,9 +182,7 @@ class _Batch:
         return self._annual[child.pk]
 
     def age_groups(self, slot):
-        if slot.pk not in self.groups:
-            self.groups[slot.pk] = list(slot.age_groups.all())
-        return self.groups[slot.pk]
+        return self.calendar.age_groups.get(slot.pk, [])
 
 
 def _refuse(change, code, message):

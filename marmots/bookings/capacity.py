@@ -17,14 +17,25 @@ LOCK_CHUNK = 200
 def lock_slot_days(keys):
     """Lock the (slot id, date) pairs, creating their rows if needed: {(slot id, date): SlotDay}.
 
-    Must run inside a transaction; the locks are held until it ends.
+    Must run inside a transaction; the locks are held until it ends. Rows that exist already
+    (the usual case once a day has bookings) are locked with one query; missing ones are
+    inserted (ON CONFLICT DO NOTHING) and then locked.
     """
     keys = sorted(set(keys))
     if not keys:
         return {}
-    SlotDay.objects.bulk_create(
-        [SlotDay(slot_id=slot_id, date=day) for slot_id, day in keys], ignore_conflicts=True
-    )
+    locked = _lock(keys)
+    missing = [key for key in keys if key not in locked]
+    if missing:
+        SlotDay.objects.bulk_create(
+            [SlotDay(slot_id=slot_id, date=day) for slot_id, day in missing],
+            ignore_conflicts=True,
+        )
+        locked.update(_lock(missing))
+    return locked
+
+
+def _lock(keys):
     locked = {}
     # In sorted chunks: one OR per pair would exceed SQLite's expression depth (1000) for a
     # weekly template applied over a school year; chunks keep the locks in a fixed order.

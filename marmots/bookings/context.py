@@ -1,16 +1,25 @@
 """What the booking rules need to know about a structure, loaded in a fixed number of queries.
 
-`load(structure, first_day, last_day)` reads the deadline policies, periods and closures once;
-the calendar page and the booking actions then ask it about any activity, slot and day without
+`load(structure, first_day, last_day)` gives the deadline policies, periods and closures; the
+calendar page and the booking actions then ask it about any activity, slot and day without
 touching the database again.
+
+They change rarely and are read by every booking, so each process keeps them in memory (with the
+slots' age groups), keyed by the structure's `rules_version`: saving or deleting a period, a
+closure, a deadline policy or an age group renews that version (`forget`, connected in
+`BookingsConfig.ready`), and `load` reads the current version first (one query), so a change is
+seen by the next booking, whatever process runs it. Queryset `.update()` sends no signal: call
+`forget` after one.
 """
 
 import datetime
+import threading
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from marmots.activities.calendar import public_holidays
-from marmots.activities.models import Activity, Closure, Period
+from marmots.activities.models import Activity, AgeGroupCapacity, Closure, Period, Structure
 
 from . import deadlines, rules
 from .models import DeadlinePolicy
@@ -33,6 +42,7 @@ class StructureCalendar:
     periods: list
     closures: list
     public_holidays: dict = field(default_factory=dict)
+    age_groups: dict = field(default_factory=dict)  # {slot id: [AgeGroupCapacity]}
 
     @property
     def school_spans(self):
@@ -100,21 +110,56 @@ class StructureCalendar:
         )
 
 
-def load(structure, first_day, last_day):
-    """The structure's calendar around [first_day, last_day] (three queries)."""
-    margin = datetime.timedelta(days=31)
-    policies = {p.period_kind: p for p in DeadlinePolicy.objects.filter(structure=structure)}
-    periods = list(
-        Period.objects.filter(
-            structure=structure, start_date__lte=last_day, end_date__gte=first_day - margin
-        )
+_CACHE = {}
+_CACHE_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def _age_groups(structure_id):
+    groups = {}
+    for group in AgeGroupCapacity.objects.filter(slot__activity__structure_id=structure_id):
+        groups.setdefault(group.slot_id, []).append(group)
+    return groups
+
+
+def _rules_of(structure_id, version):
+    """(policies, periods, closures, age groups) of a structure at `version`, from memory when
+    known."""
+    key = (structure_id, version)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    rules_now = (
+        {p.period_kind: p for p in DeadlinePolicy.objects.filter(structure_id=structure_id)},
+        list(Period.objects.filter(structure_id=structure_id)),
+        [
+            (c.start_date, c.end_date, c.reason)
+            for c in Closure.objects.filter(structure_id=structure_id)
+        ],
+        _age_groups(structure_id),
     )
-    closures = [
-        (c.start_date, c.end_date, c.reason)
-        for c in Closure.objects.filter(
-            structure=structure, start_date__lte=last_day, end_date__gte=first_day
-        )
-    ]
+    with _LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = rules_now
+    return rules_now
+
+
+def forget(structure_id):
+    """A period, closure, deadline or age group of the structure changed: renew its version."""
+    Structure.objects.filter(pk=structure_id).update(rules_version=uuid.uuid4())
+
+
+def load(structure, first_day, last_day):
+    """The structure's calendar around [first_day, last_day] (one query when cached)."""
+    version = Structure.objects.filter(pk=structure.pk).values_list("rules_version", flat=True)
+    policies, periods, closures, age_groups = _rules_of(structure.pk, version.first())
+    margin = datetime.timedelta(days=31)
     return StructureCalendar(
-        structure, policies, periods, closures, holidays_between(first_day, last_day)
+        structure,
+        policies,
+        [p for p in periods if p.start_date <= last_day and p.end_date >= first_day - margin],
+        [c for c in closures if c[0] <= last_day and c[1] >= first_day],
+        holidays_between(first_day, last_day),
+        age_groups,
     )

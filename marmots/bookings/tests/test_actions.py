@@ -151,3 +151,27 @@ def test_late_cancelled_day_is_reinstated_by_the_manager_only(house, lea, guardi
     booking = Booking.objects.get()
     assert again.ok and booking.status == Booking.BOOKED
     assert booking.cancelled_at is None and booking.cancelled_by is None
+
+
+def test_rules_changed_by_the_manager_apply_to_the_next_booking(house, lea, guardian_a):
+    """The structure's rules are cached per process; every change renews them."""
+    from marmots.activities.models import Closure
+    from marmots.bookings.models import DeadlinePolicy
+
+    friday = MONDAY + datetime.timedelta(days=4)
+    actions.book(guardian_a.user, [Change(lea, house.snack_slot, THURSDAY)], now=at(MONDAY, 9))
+    closure = Closure.objects.create(
+        structure=house.structure, start_date=friday, end_date=friday, reason="pont"
+    )
+    (closed,) = actions.book(
+        guardian_a.user, [Change(lea, house.snack_slot, friday)], now=at(MONDAY, 9)
+    )
+    assert closed.message == "Structure fermée : pont."
+    closure.delete()
+    policy = DeadlinePolicy.objects.get(structure=house.structure, period_kind="school_year")
+    policy.days_before = 5
+    policy.save()
+    (late,) = actions.book(
+        guardian_a.user, [Change(lea, house.snack_slot, friday)], now=at(MONDAY, 9)
+    )
+    assert late.code == "deadline"

@@ -364,7 +364,7 @@ def test_a_school_year_preview_takes_a_few_queries_not_one_per_day(
     """Every date refused in memory (the year is over): the cost does not grow with the days."""
     _school_year_template(house, lea, guardian_a)
     year = house.school_year
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(27):
         plan = weekly.preview(
             guardian_a.user, [lea], year.start_date, year.end_date, now=at(year.end_date, 20)
         )
@@ -378,7 +378,7 @@ def test_a_school_year_preview_costs_the_booking_writes_only(
     _school_year_template(house, lea, guardian_a)
     year = house.school_year
     before = counts()
-    with django_assert_max_num_queries(25 + 3 * 984):
+    with django_assert_max_num_queries(28 + 3 * 984):
         plan = weekly.preview(
             guardian_a.user,
             [lea],
