@@ -1,21 +1,26 @@
 """A family's month of bookings: one row per day, one cell per child and time slot.
 
 `build(children, first, last, now)` reads everything the calendar page shows in a fixed number
-of queries, whatever the number of children and bookings: the validated enrollments, their
-slots (with age groups), each structure's calendar (`context.load`), the places taken, the
-day-specific capacities, the children's bookings and their pending requests. Every cell's state
-is then computed in Python with the same rules the booking actions enforce; the actions check
-them again when the family confirms.
+of queries, whatever the number of children and bookings: the validated enrollments with their
+slots, each structure's calendar (`context.load`, with the age groups), the children's bookings
+and their pending requests; then, if some cell is free to book, the places taken and the
+day-specific capacities (one query) and the ages in age groups. Every cell's state is then
+computed in Python with the same rules the booking actions enforce, each rule's answer once per
+slot and day; the actions check them again when the family confirms. The page writes the cells
+with `portal_bookings.booking_days`.
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Count, F, IntegerField, Value
 
 from marmots.activities.models import Activity, TimeSlot
 from marmots.enrollments.models import Enrollment
 
-from . import capacity, context, deadlines, rules
+from . import context, deadlines, rules
 from .models import Booking, BookingRequest, SlotDay
 
 BOOKED = "booked"
@@ -48,23 +53,23 @@ def cell_key(child_id, slot_id, day):
     return f"{child_id}-{slot_id}-{day.isoformat()}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     child: object
     slot: object
     day: datetime.date
     state: str
     text: str = ""
-    booking: object = None
+    booking: object = None  # the live booking's row: pk, status, with_apc, excused, certificate
     request: object = None
     editable: bool = False  # the family may tick or untick it
     late: bool = False  # unticking it is a late cancellation (billed)
     ask: bool = False  # the activity takes requests only: the manager decides
     apc: bool = False  # APC pick-up may be ticked with it
-    key: str = ""
+    key: str = ""  # see cell_key
 
     def __post_init__(self):
-        self.key = cell_key(self.child.pk, self.slot.pk, self.day)
+        self.key = self.key or cell_key(self.child.pk, self.slot.pk, self.day)
 
     @property
     def checked(self):
@@ -120,60 +125,130 @@ def month_span(year, month):
 
 
 class _Data:
-    """Everything the cells need, read once."""
+    """Everything the cells need, read once. What only free cells need (places taken, the
+    day-specific capacities, the ages in age groups) is read when the first one asks for it."""
 
-    def __init__(self, children, first, last):
-        enrollments = list(
-            Enrollment.objects.filter(
-                child__in=children,
-                status=Enrollment.VALIDATED,
-                start_date__lte=last,
-                end_date__gte=first,
-                activity__is_active=True,
-            ).exclude(activity__kind=Activity.ANNUAL)
-        )
-        self.enrolled = defaultdict(list)
-        for e in enrollments:
-            self.enrolled[(e.child_id, e.activity_id)].append((e.start_date, e.end_date))
-        self.slots = list(
-            TimeSlot.objects.filter(activity_id__in={e.activity_id for e in enrollments})
-            .select_related("activity__structure")
-            .prefetch_related("age_groups")
-            .order_by("activity__order", "activity__name", "start_time")
-        )
+    def __init__(self, children, first, last, pending=None):
+        self.first, self.last = first, last
+        self.slots, self.enrolled = _enrolled_slots(children, first, last)
         structures = {s.activity.structure_id: s.activity.structure for s in self.slots}
         self.calendars = {pk: context.load(st, first, last) for pk, st in structures.items()}
-        slot_ids = [s.pk for s in self.slots]
-        self.taken = capacity.taken_counts(slot_ids, first, last) if slot_ids else {}
-        self.ages = _booked_ages([s for s in self.slots if s.age_groups.all()], first, last)
-        self.slot_days = {
-            (d.slot_id, d.date): d
-            for d in SlotDay.objects.filter(
-                slot_id__in=slot_ids, date__range=(first, last), capacity__isnull=False
+        self.slot_ids = [s.pk for s in self.slots]
+        self.bookings = _live_bookings(children, first, last) if self.slots else {}
+        if pending is None:
+            pending = BookingRequest.objects.filter(
+                child__in=children, status=BookingRequest.PENDING
             )
-        }
-        in_range = {"child__in": children, "date__range": (first, last)}
-        self.bookings = {
-            (b.child_id, b.slot_id, b.date): b
-            for b in Booking.objects.filter(**in_range).exclude(status=Booking.CANCELLED)
-        }
+        child_ids = {c.pk for c in children}
         self.requests = {
             (r.child_id, r.slot_id, r.date): r
-            for r in BookingRequest.objects.filter(**in_range, status=BookingRequest.PENDING)
+            for r in pending
+            if r.child_id in child_ids and first <= r.date <= last
         }
 
-    def enrolled_on(self, child, activity, day):
-        return any(s <= day <= e for s, e in self.enrolled.get((child.pk, activity.pk), ()))
+    @cached_property
+    def places(self):
+        """({(slot id, date): live bookings}, {(slot id, date): places where the manager set
+        that day's own figure}), in one query."""
+        span = {"slot_id__in": self.slot_ids, "date__range": (self.first, self.last)}
+        no_number = Value(None, output_field=IntegerField())
+        taken = (
+            Booking.objects.filter(**span, status=Booking.BOOKED)
+            .order_by()  # the model's ordering would join the slots
+            .values_list("slot_id", "date")
+            .annotate(taken=Count("pk"), places=no_number)
+        )
+        own = (
+            SlotDay.objects.filter(**span, capacity__isnull=False)
+            .annotate(taken=no_number, places=F("capacity"))
+            .values_list("slot_id", "date", "taken", "places")
+        )
+        counts, capacities = {}, {}
+        for slot_id, day, n, places in taken.union(own, all=True):
+            if n is None:
+                capacities[(slot_id, day)] = places
+            else:
+                counts[(slot_id, day)] = n
+        return counts, capacities
+
+    @cached_property
+    def groups(self):
+        """{slot id: [age groups]}, for the slots that have some (from the calendars)."""
+        groups = {}
+        for calendar in self.calendars.values():
+            groups.update(calendar.age_groups)
+        return {pk: groups[pk] for pk in self.slot_ids if pk in groups}
+
+    @cached_property
+    def ages(self):
+        """{(slot id, date): [ages of the booked children]} for slots with age groups."""
+        return _booked_ages(list(self.groups), self.first, self.last)
 
 
-def _booked_ages(slots, first, last):
-    """{(slot id, date): [ages of the booked children]} for slots with age groups."""
-    if not slots:
+def _enrolled_slots(children, first, last):
+    """([slots of the validated enrollments, in page order], {(child id, activity id):
+    {(first day, last day)}}), in one query: a row per slot and enrollment."""
+    enrollment = "activity__enrollments__"
+    rows = (
+        TimeSlot.objects.filter(
+            **{
+                f"{enrollment}child_id__in": [c.id for c in children],
+                f"{enrollment}status": Enrollment.VALIDATED,
+                f"{enrollment}start_date__lte": last,
+                f"{enrollment}end_date__gte": first,
+            },
+            activity__is_active=True,
+        )
+        .exclude(activity__kind=Activity.ANNUAL)
+        .annotate(
+            enrolled_child=F(f"{enrollment}child_id"),
+            enrolled_from=F(f"{enrollment}start_date"),
+            enrolled_until=F(f"{enrollment}end_date"),
+        )
+        .select_related("activity__structure")
+        .order_by("activity__order", "activity__name", "start_time")
+    )
+    slots, enrolled = {}, defaultdict(set)
+    for row in rows:
+        slots.setdefault(row.pk, row)
+        span = (row.enrolled_from, row.enrolled_until)
+        enrolled[(row.enrolled_child, row.activity_id)].add(span)
+    return list(slots.values()), enrolled
+
+
+def _live_bookings(children, first, last):
+    """{(child id, slot id, date): row} of the children's bookings not cancelled in time."""
+    rows = (
+        Booking.objects.filter(child_id__in=[c.id for c in children], date__range=(first, last))
+        .exclude(status=Booking.CANCELLED)
+        .order_by()  # the model's ordering joins the slots
+        .values_list(
+            "pk",
+            "child_id",
+            "slot_id",
+            "date",
+            "status",
+            "with_apc",
+            "excused",
+            "certificate",
+            named=True,
+        )
+    )
+    return {(b.child_id, b.slot_id, b.date): b for b in rows}
+
+
+def _booked_ages(slot_ids, first, last):
+    """{(slot id, date): [ages of the booked children]}."""
+    if not slot_ids:
         return {}
     ages = defaultdict(list)
-    rows = Booking.objects.filter(
-        slot__in=slots, date__range=(first, last), status=Booking.BOOKED
-    ).values_list("slot_id", "date", "child__birth_date")
+    rows = (
+        Booking.objects.filter(
+            slot_id__in=slot_ids, date__range=(first, last), status=Booking.BOOKED
+        )
+        .order_by()
+        .values_list("slot_id", "date", "child__birth_date")
+    )
     for slot_id, day, birth in rows:
         ages[(slot_id, day)].append(rules.age_on(birth, day))
     return ages
@@ -197,53 +272,60 @@ def _scheduled(calendar, activity, day):
 
 @dataclass
 class _ActivityDay:
-    """What the rules say about an activity on a day, computed once per page."""
+    """What the rules say about an activity on a day (closures and opening only matter on the
+    days it is scheduled)."""
 
     scheduled: bool
-    closed: str | None
-    opening: str | None
+    closed: str | None = None
+    opening: str | None = None
 
 
 class _Rules:
-    """The structure calendars' answers, remembered: many cells share an activity and a day."""
+    """The structure calendars' answers as seen at `now`, each computed when first asked and
+    remembered: many cells share a slot and a day, many slots an activity."""
 
     def __init__(self, calendars, now):
         self.calendars, self.now = calendars, now
-        self._days, self._deadlines = {}, {}
+        self._days, self._windows = {}, {}
 
     def day(self, activity, day):
-        key = (activity.pk, day)
+        key = (activity.id, day)
         if key not in self._days:
             calendar = self.calendars[activity.structure_id]
-            self._days[key] = _ActivityDay(
-                _scheduled(calendar, activity, day),
-                calendar.closed_reason(activity, day),
-                calendar.opening_error(activity, day, self.now),
-            )
+            if _scheduled(calendar, activity, day):
+                self._days[key] = _ActivityDay(
+                    True,
+                    calendar.closed_reason(activity, day),
+                    calendar.opening_error(activity, day, self.now),
+                )
+            else:
+                self._days[key] = _ActivityDay(False)
         return self._days[key]
 
-    def deadline(self, slot, day):
-        key = (slot.pk, day)
-        if key not in self._deadlines:
-            calendar = self.calendars[slot.activity.structure_id]
-            self._deadlines[key] = calendar.deadline(slot.activity, slot, day)
-        return self._deadlines[key]
-
     def window(self, slot, day):
-        """As StructureCalendar.window, with the deadline remembered."""
-        if self.now >= deadlines.session_start(day, slot.start_time):
-            return deadlines.STARTED
-        if self.now >= self.deadline(slot, day):
-            return deadlines.LATE
-        return deadlines.FREE
+        """(window, the deadline in French: "mardi 01/12 à 8h30"), as StructureCalendar.window."""
+        key = (slot.id, day)
+        if key not in self._windows:
+            activity = slot.activity
+            deadline = self.calendars[activity.structure_id].deadline(activity, slot, day)
+            if self.now >= deadlines.session_start(day, slot.start_time):
+                window = deadlines.STARTED
+            elif self.now >= deadline:
+                window = deadlines.LATE
+            else:
+                window = deadlines.FREE
+            self._windows[key] = window, deadlines.fr_deadline(deadline)
+        return self._windows[key]
 
 
 def _places(data, child, slot, day):
     """(French "full" message or None, places left or None when unlimited)."""
-    places = capacity.places_on(slot, data.slot_days.get((slot.pk, day)))
-    taken = data.taken.get((slot.pk, day), 0)
-    groups = list(slot.age_groups.all())
-    ages = data.ages.get((slot.pk, day), [])
+    key = (slot.id, day)
+    counts, capacities = data.places
+    places = capacities.get(key, slot.capacity)  # as capacity.places_on
+    taken = counts.get(key, 0)
+    groups = data.groups.get(slot.id, ())
+    ages = data.ages.get(key, []) if groups else []
     age = rules.age_on(child.birth_date, day)
     full = rules.capacity_error(places=places, taken=taken, age=age, groups=groups, taken_ages=ages)
     left = None if places is None else places - taken
@@ -255,7 +337,7 @@ def _places(data, child, slot, day):
 
 
 def _booked_cell(cell, known):
-    booking, activity, slot, day = cell.booking, cell.slot.activity, cell.slot, cell.day
+    booking, slot = cell.booking, cell.slot
     if booking.status == Booking.LATE_CANCELLED:
         cell.state = EXCUSED if booking.excused else LATE
         cell.text = (
@@ -272,11 +354,10 @@ def _booked_cell(cell, known):
             cell.text = "Certificat médical à fournir"
         return cell
     cell.state = BOOKED
-    window = known.window(slot, day)
+    window, limit = known.window(slot, cell.day)
     if cell.request is not None:
         cell.text = "Demande d'annulation en attente"
     elif window == deadlines.FREE:
-        limit = deadlines.fr_deadline(known.deadline(slot, day))
         cell.text = f"annulable sans frais jusqu'au {limit}"
         cell.editable = True
     elif window == deadlines.LATE:
@@ -284,15 +365,14 @@ def _booked_cell(cell, known):
         cell.editable = cell.late = True
     else:
         cell.text = "séance commencée ou passée"
-    cell.ask = cell.editable and not activity.families_may_cancel
+    cell.ask = cell.editable and not slot.activity.families_may_cancel
     return cell
 
 
-def _open_cell(cell, data, known):
-    """A day the child has no live booking on."""
+def _open_cell(cell, data, known, facts):
+    """A day the child has no live booking on (`facts`: the activity's day)."""
     activity, slot, day = cell.slot.activity, cell.slot, cell.day
-    facts = known.day(activity, day)
-    window = known.window(slot, day)
+    window, limit = known.window(slot, day)
     if facts.closed:
         cell.state, cell.text = CLOSED, facts.closed
     elif facts.opening:
@@ -302,7 +382,6 @@ def _open_cell(cell, data, known):
         if window == deadlines.STARTED:
             cell.text = "Séance commencée ou passée"
         else:
-            limit = deadlines.fr_deadline(known.deadline(slot, day))
             cell.text = f"Réservations closes depuis le {limit}"
     else:
         full, left = _places(data, cell.child, slot, day)
@@ -317,38 +396,42 @@ def _open_cell(cell, data, known):
 
 
 def _cell(data, known, child, slot, day):
-    key = (child.pk, slot.pk, day)
+    """The Cell of `child` in `slot` on `day`, or None when there is nothing to show."""
+    key = (child.id, slot.id, day)
     booking, request = data.bookings.get(key), data.requests.get(key)
-    if booking is None and not known.day(slot.activity, day).scheduled:
+    facts = known.day(slot.activity, day)
+    if booking is None and not facts.scheduled:
         return None
-    cell = Cell(child, slot, day, FREE, booking=booking, request=request)
+    cell = Cell(child, slot, day, FREE, booking=booking, request=request, key=cell_key(*key))
     if booking is not None:
         return _booked_cell(cell, known)
     if request is not None:
         cell.state, cell.text = REQUESTED, "Demande de réservation en attente"
         return cell
-    return _open_cell(cell, data, known)
+    return _open_cell(cell, data, known, facts)
 
 
-def build(children, first, last, now):
-    """The Month of `children` (a list, loaded) from `first` to `last` as seen at `now`."""
-    data = _Data(children, first, last)
+def build(children, first, last, now, pending=None):
+    """The Month of `children` (a list, loaded) from `first` to `last` as seen at `now`.
+
+    `pending`: the family's pending booking requests when the caller has them already (see
+    `pending_requests`); read otherwise."""
+    data = _Data(children, first, last, pending)
     known = _Rules(data.calendars, now)
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    cells = defaultdict(list)  # {(date, child id): [Cell]}, in the slots' order
+    for child in children:
+        for slot in data.slots:
+            spans = data.enrolled.get((child.id, slot.activity_id), ())
+            for day in days if spans else ():
+                if any(start <= day <= end for start, end in spans):
+                    cell = _cell(data, known, child, slot, day)
+                    if cell is not None:
+                        cells[(day, child.id)].append(cell)
     result = Month(first, last, children)
-    day = first
-    while day <= last:
-        rows = []
-        for child in children:
-            cells = [
-                _cell(data, known, child, slot, day)
-                for slot in data.slots
-                if data.enrolled_on(child, slot.activity, day)
-            ]
-            cells = [c for c in cells if c is not None]
-            if cells:
-                rows.append(ChildDay(child, cells))
+    for day in days:
+        rows = [ChildDay(c, cells[(day, c.id)]) for c in children if (day, c.id) in cells]
         result.days.append(Day(day, rows))
-        day += datetime.timedelta(days=1)
     return result
 
 

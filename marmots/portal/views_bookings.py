@@ -72,8 +72,9 @@ def calendar(request):
     child_value = str(shown[0].pk) if len(shown) == 1 and len(children) > 1 else "tous"
     previous, following = _shift(year, number, -1), _shift(year, number, 1)
     feed = feeds.feed_of(request.family)
+    pending = list(month.pending_requests(request.family))
     page = {
-        "grid": month.build(shown, first, last, timezone.now()),
+        "grid": month.build(shown, first, last, timezone.now(), pending),
         "children": children,
         "child_value": child_value,
         "title": _month_title(year, number),
@@ -82,7 +83,7 @@ def calendar(request):
         "next": _month_link(*following, child_value),
         "previous_title": _month_title(*previous),
         "next_title": _month_title(*following),
-        "pending": list(month.pending_requests(request.family)),
+        "pending": pending,
         "feed_url": _feed_url(request, feed),
     }
     return render(request, "portal/bookings/calendar.html", page)

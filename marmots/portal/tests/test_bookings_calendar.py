@@ -1,12 +1,14 @@
 """The month calendar page: one child or all of them, navigation, bounded queries."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from marmots.activities.models import Closure
 from marmots.bookings import actions
 from marmots.bookings.actions import Change
 from tests import factories as f
@@ -111,6 +113,7 @@ def test_withdraw_never_redirects_off_site(client_a, house, child_a, guardian_a)
 
 def _queries(client, url):
     with time_machine.travel(at(MONDAY, 9), tick=False):
+        client.get(url)  # the structure's rules are then in the process's cache
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
     return len(captured)
@@ -141,3 +144,27 @@ def test_query_count_does_not_grow_with_children_and_bookings(
         with time_machine.travel(at(MONDAY, 9), tick=False):
             html = text(client_a.get("/portail/reservations/?mois=2026-12"))
     assert html.count(" checked") == len(outcomes)
+
+
+def test_cells_escape_names_and_reasons_and_label_every_checkbox(
+    client_a, house, family_a, child_a
+):
+    """The days are written in Python (portal_bookings): what a family or the manager typed is
+    escaped, and every checkbox has its label."""
+    child_a.first_name = "<b>Léa</b>"
+    child_a.save()
+    tom = f.ChildFactory(family=family_a, first_name="Tom")
+    for child in (child_a, tom):
+        enroll(house, child, house.evening)
+    Closure.objects.create(
+        structure=house.structure, start_date=THURSDAY, end_date=THURSDAY, reason="<i>Grève</i>"
+    )
+    html = get(client_a, "/portail/reservations/?mois=2026-12").content.decode()
+    assert "<b>" not in html and "<i>" not in html
+    assert "<legend>&lt;b&gt;Léa&lt;/b&gt;</legend>" in html
+    assert "Structure fermée : &lt;i&gt;Grève&lt;/i&gt;." in html
+    boxes = re.findall(
+        r'<input type="checkbox" name="(?:book|apc)" value="[^"]+" id="([^"]+)"', html
+    )
+    assert len(boxes) > 20
+    assert all(f'<label for="{box}">' in html for box in boxes)
