@@ -18,3 +18,9 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user, with their guardian record and family in the same query: every
+        portal page needs them (None for staff, who have no guardian record)."""
+        user = User._default_manager.select_related("guardian__family").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -80,6 +80,7 @@ def taken_counts(slot_ids, first_day, last_day):
             date__range=(first_day, last_day),
             status=Booking.BOOKED,
         )
+        .order_by()  # no join for Booking's default ordering in the GROUP BY
         .values("slot_id", "date")
         .annotate(n=Count("id"))
     )

@@ -152,7 +152,9 @@ def forget(structure_id):
 
 def load(structure, first_day, last_day):
     """The structure's calendar around [first_day, last_day] (one query when cached)."""
-    version = Structure.objects.filter(pk=structure.pk).values_list("rules_version", flat=True)
+    version = (
+        Structure.objects.filter(pk=structure.pk).order_by().values_list("rules_version", flat=True)
+    )
     policies, periods, closures, age_groups = _rules_of(structure.pk, version.first())
     margin = datetime.timedelta(days=31)
     return StructureCalendar(
