@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.activities.models import TimeSlot
-from marmots.bookings import absences, actions, context, deadlines, feeds, month, requests
+from marmots.bookings import absences, actions, batch, context, deadlines, feeds, month, requests
 from marmots.bookings.models import Booking, BookingRequest
 from marmots.bookings.rules import FIRST_YEAR, LAST_YEAR, plausible
 from marmots.core.access import get_or_404, guardian_required
@@ -72,7 +72,7 @@ def calendar(request):
     child_value = str(shown[0].pk) if len(shown) == 1 and len(children) > 1 else "tous"
     previous, following = _shift(year, number, -1), _shift(year, number, 1)
     feed = feeds.feed_of(request.family)
-    pending = list(month.pending_requests(request.family))
+    pending = list(batch.pending_requests(request.family))
     page = {
         "grid": month.build(shown, first, last, timezone.now(), pending),
         "children": children,
@@ -162,11 +162,11 @@ def summary(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request))
-    adds, cancels = month.plan(changes["cell"], changes["book"])
+    adds, cancels = batch.plan(changes["cell"], changes["book"])
     if not adds and not cancels:
         messages.info(request, "Aucun changement : cochez ou décochez des jours d'abord.")
         return redirect(_back(request))
-    add_lines, cancel_lines = month.describe(adds, cancels, timezone.now())
+    add_lines, cancel_lines = batch.describe(adds, cancels, timezone.now())
     page = {
         "add_lines": add_lines,
         "cancel_lines": cancel_lines,

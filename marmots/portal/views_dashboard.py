@@ -3,8 +3,8 @@
 from django.shortcuts import render
 
 from marmots.bookings.absences import certificate_due
+from marmots.bookings.batch import absences_awaiting
 from marmots.bookings.models import BookingRequest
-from marmots.bookings.month import absences_awaiting
 from marmots.core.access import guardian_required
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import ChangeRequest

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marmots.activities.models import Closure
-from marmots.bookings import absences, actions, month
+from marmots.bookings import absences, actions, batch, month
 from marmots.bookings.actions import Change
 from marmots.bookings.models import SlotDay
 from tests import factories as f
@@ -150,8 +150,8 @@ def test_plan_adds_and_cancels_against_live_bookings(house, lea, guardian_a):
         Change(lea, house.snack_slot, THURSDAY),
         Change(lea, house.snack_slot, FRIDAY),
     )
-    adds, cancels = month.plan(shown=[thursday], wanted=[friday])
+    adds, cancels = batch.plan(shown=[thursday], wanted=[friday])
     assert (adds, cancels) == ([friday], [thursday])
     # A booking the page did not show is never cancelled.
-    assert month.plan(shown=[], wanted=[friday]) == ([friday], [])
-    assert month.plan(shown=[thursday], wanted=[thursday]) == ([], [])
+    assert batch.plan(shown=[], wanted=[friday]) == ([friday], [])
+    assert batch.plan(shown=[thursday], wanted=[thursday]) == ([], [])
