@@ -110,3 +110,33 @@ class ExcuseForm(forms.Form):
 
 class ChildSearchForm(forms.Form):
     q = forms.CharField(label="Rechercher un enfant (prénom ou nom)", max_length=100)
+
+
+class DayCapacityForm(forms.Form):
+    """The places of one slot on one day (empty: the slot's own figure)."""
+
+    slot = forms.ModelChoiceField(
+        label="Tranche horaire",
+        queryset=None,
+        error_messages={"invalid_choice": "Choisissez une tranche de l'activité."},
+    )
+    date = forms.DateField(
+        label="Jour", widget=date_input(), error_messages={"invalid": "Date invalide."}
+    )
+    places = forms.IntegerField(
+        label="Places ce jour-là",
+        required=False,
+        min_value=0,
+        max_value=10000,
+        help_text="Laissez vide pour revenir aux places de la tranche.",
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = slots
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not plausible(day):
+            raise forms.ValidationError(f"Choisissez un jour entre {FIRST_YEAR} et {LAST_YEAR}.")
+        return day

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:booking_register"), name="bookings"),
     path("registre/", registers.register, name="booking_register"),
     path("remplissage/", registers.fill_rate, name="booking_fill"),
+    path("remplissage/places/", decisions.day_capacity, name="booking_day_capacity"),
     path("enfant/", bookings.children, name="booking_children"),
     path("enfant/<int:pk>/", bookings.child_bookings, name="booking_child"),
     path("enfant/<int:pk>/modifier/", bookings.child_bookings_change, name="booking_child_change"),

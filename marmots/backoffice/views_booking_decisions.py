@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from marmots.bookings import absences, rules
+from marmots.activities.models import TimeSlot
+from marmots.bookings import absences, capacity, rules
 from marmots.bookings.models import Booking, BookingRequest
 from marmots.bookings.requests import decide_request
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.families.files import file_response
 
 from .forms import ChangeRequestDecisionForm
-from .forms_bookings import ExcuseForm
+from .forms_bookings import DayCapacityForm, ExcuseForm
 from .views_requests import _decide
 
 LIST_LIMIT = 200
@@ -156,3 +157,27 @@ def booking_request_decide(request, pk):
         lambda status: _render_requests(request, {pk: form}, status=status),
         "La demande n'a pas été traitée.",
     )
+
+
+@require_POST
+@manager_required
+def day_capacity(request):
+    """The fill-rate page's form: the places of one slot on one day."""
+    slots = TimeSlot.objects.filter(activity__structure__in=request.structures).select_related(
+        "activity__structure"
+    )
+    form = DayCapacityForm(request.POST, slots=slots)
+    back = redirect("backoffice:booking_fill")
+    if form.is_valid():
+        slot, day = form.cleaned_data["slot"], form.cleaned_data["date"]
+        back["Location"] += f"?mois={day:%Y-%m}&activite={slot.activity_id}"
+        try:
+            capacity.set_day_capacity(request.user, slot, day, form.cleaned_data["places"])
+        except ValidationError as error:
+            messages.error(request, f"Places inchangées : {error.messages[0]}")
+        else:
+            messages.success(request, f"{slot} le {rules.fr_day(day)} : places enregistrées.")
+        return back
+    errors = "; ".join(e for field in form.errors.values() for e in field)
+    messages.error(request, f"Places inchangées : {errors}")
+    return back

@@ -15,7 +15,7 @@ from marmots.bookings.models import Booking
 from marmots.core.access import staff_required
 from marmots.portal.frdates import long_date
 
-from .forms_bookings import DayForm, FillForm, month_label, shift_month
+from .forms_bookings import DayCapacityForm, DayForm, FillForm, month_label, shift_month
 from .scope import owned
 
 
@@ -139,5 +139,6 @@ def fill_rate(request):
         "month": month_label(first),
         "previous": f"{shift_month(first, -1):%Y-%m}",
         "next": f"{shift_month(first, 1):%Y-%m}",
+        "capacity_form": DayCapacityForm(slots=activity.slots.all()),
     }
     return render(request, "backoffice/bookings/fill.html", context)

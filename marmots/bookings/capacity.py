@@ -85,3 +85,39 @@ def taken_counts(slot_ids, first_day, last_day):
         .annotate(n=Count("id"))
     )
     return {(r["slot_id"], r["date"]): r["n"] for r in rows}
+
+
+def set_day_capacity(actor, slot, day, places):
+    """The manager sets the places of `slot` on `day` (None: back to the slot's own figure).
+
+    Refused below the children already booked that day: the manager cancels first. Locks the
+    slot-day like a booking, so no booking slips in between the count and the change.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from marmots.core.access import is_manager
+    from marmots.core.audit import record
+
+    if not is_manager(actor, slot.activity.structure):
+        raise PermissionDenied("Action réservée au gestionnaire de la structure.")
+    with transaction.atomic():
+        slot_day = lock_slot_days([(slot.pk, day)])[(slot.pk, day)]
+        taken = Booking.objects.filter(slot=slot, date=day, status=Booking.BOOKED).count()
+        if places is not None and places < taken:
+            raise ValidationError(
+                f"{taken} enfant{'s' if taken > 1 else ''} déjà réservé{'s' if taken > 1 else ''}"
+                f" ce jour-là : choisissez au moins {taken} places, ou annulez d'abord des "
+                "réservations."
+            )
+        before = {"capacity": slot_day.capacity}
+        slot_day.capacity = places
+        slot_day.save(update_fields=["capacity"])
+        record(
+            actor,
+            "slotday.capacity",
+            slot_day,
+            before=before,
+            after={"capacity": places, "slot": str(slot), "date": str(day)},
+        )
+    return slot_day

@@ -116,6 +116,7 @@ AUDIT_LABELS = {
     "publisheddocument.unpublish": "Document retiré de la page publique",
     # Bookings
     "booking.book": "Réservation",
+    "slotday.capacity": "Places d'une tranche un jour donné modifiées",
     "booking.book_on_behalf": "Réservation par la structure",
     "booking.cancel": "Annulation sans frais",
     "booking.cancel_late": "Annulation hors délai",
