@@ -1,47 +1,22 @@
 """Back-office forms about bookings: which day or month to show, excuses, child search."""
 
-import calendar
-import datetime
-
 from django import forms
 
 from marmots.activities.forms import date_input
 from marmots.activities.models import Activity
 from marmots.bookings.rules import FIRST_YEAR, LAST_YEAR, plausible
-from marmots.portal.frdates import MONTHS
+from marmots.portal import frdates
+from marmots.portal.frdates import month_bounds
 
 MONTH_ERROR = "Indiquez un mois sous la forme 2026-12."
 
 
-def month_bounds(first):
-    """(first day, last day) of the month of `first`."""
-    days = calendar.monthrange(first.year, first.month)[1]
-    return first, first.replace(day=days)
-
-
-def month_label(first):
-    """date(2026, 12, 1) -> 'décembre 2026'."""
-    return f"{MONTHS[first.month - 1]} {first.year}"
-
-
-def shift_month(first, months):
-    """The first day of the month `months` away from the month of `first`."""
-    index = first.year * 12 + first.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def parse_month(value):
     """'2026-12' -> date(2026, 12, 1); ValidationError in French otherwise."""
-    try:
-        year, month = value.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        first = datetime.date(int(year), int(month), 1)
-        if not plausible(first):
-            raise ValueError
-        return first
-    except ValueError:
-        raise forms.ValidationError(MONTH_ERROR) from None
+    first = frdates.parse_month(value)
+    if first is None:
+        raise forms.ValidationError(MONTH_ERROR)
+    return first
 
 
 class DayForm(forms.Form):

@@ -17,16 +17,10 @@ from marmots.bookings.actions import Change, apply_changes
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import Child
+from marmots.portal.frdates import month_bounds, month_label, shift_month
 
 from . import booking_grid, scope
-from .forms_bookings import (
-    ChildSearchForm,
-    MonthForm,
-    month_bounds,
-    month_label,
-    parse_month,
-    shift_month,
-)
+from .forms_bookings import ChildSearchForm, MonthForm, parse_month
 
 SEARCH_LIMIT = 50
 BAD_KEY = "Une case cochée ne fait pas partie de ce mois : rien n'a changé."

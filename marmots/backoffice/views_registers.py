@@ -13,9 +13,9 @@ from marmots.bookings import fill, rules
 from marmots.bookings.context import load as load_calendar
 from marmots.bookings.models import Booking
 from marmots.core.access import staff_required
-from marmots.portal.frdates import long_date
+from marmots.portal.frdates import long_date, month_label, shift_month
 
-from .forms_bookings import DayCapacityForm, DayForm, FillForm, month_label, shift_month
+from .forms_bookings import DayCapacityForm, DayForm, FillForm
 from .scope import owned
 
 

@@ -118,12 +118,6 @@ class Month:
         return [d for d in self.days if d.cells or not d.weekend]
 
 
-def month_span(year, month):
-    first = datetime.date(year, month, 1)
-    following = datetime.date(year + month // 12, month % 12 + 1, 1)
-    return first, following - datetime.timedelta(days=1)
-
-
 class _Data:
     """Everything the cells need, read once. What only free cells need (places taken, the
     day-specific capacities, the ages in age groups) is read when the first one asks for it."""

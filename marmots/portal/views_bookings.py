@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from marmots.activities.models import TimeSlot
 from marmots.bookings import absences, actions, batch, context, deadlines, feeds, month, requests
 from marmots.bookings.models import Booking, BookingRequest
-from marmots.bookings.rules import FIRST_YEAR, LAST_YEAR, plausible
+from marmots.bookings.rules import plausible
 from marmots.core.access import get_or_404, guardian_required
 from marmots.families.models import Child
 
-from .frdates import MONTHS
+from . import frdates
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 KEY_RE = re.compile(r"^(\d{1,10})-(\d{1,10})-(\d{4}-\d{2}-\d{2})$")
@@ -34,16 +34,15 @@ BAD_CELL = "Une case envoyée n'est pas valide : rechargez le calendrier. Rien n
 
 
 def _month_param(value, today):
-    """((year, month), French error or None)."""
+    """(first day of the month asked for, French error or None): this month when absent."""
     if not value:
-        return (today.year, today.month), None
-    match = MONTH_RE.match(value)
-    if match and 1 <= int(match[2]) <= 12 and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        return (int(match[1]), int(match[2])), None
-    return (
-        today.year,
-        today.month,
-    ), "Mois invalide (forme attendue : 2026-12) : voici le mois en cours."
+        return today.replace(day=1), None
+    first = frdates.parse_month(value)
+    if first is None:
+        return today.replace(day=1), (
+            "Mois invalide (forme attendue : 2026-12) : voici le mois en cours."
+        )
+    return first, None
 
 
 def _selected_children(family, value):
@@ -57,45 +56,36 @@ def _selected_children(family, value):
     return children, chosen
 
 
-def _month_link(year, number, child_value):
-    return f"?mois={year:04d}-{number:02d}&enfant={child_value}"
+def _month_link(first, child_value):
+    return f"?mois={first:%Y-%m}&enfant={child_value}"
 
 
 @guardian_required
 @require_GET
 def calendar(request):
-    (year, number), error = _month_param(request.GET.get("mois"), timezone.localdate())
+    first, error = _month_param(request.GET.get("mois"), timezone.localdate())
     if error:
         messages.error(request, error)
     children, shown = _selected_children(request.family, request.GET.get("enfant"))
-    first, last = month.month_span(year, number)
+    first, last = frdates.month_bounds(first)
     child_value = str(shown[0].pk) if len(shown) == 1 and len(children) > 1 else "tous"
-    previous, following = _shift(year, number, -1), _shift(year, number, 1)
+    previous, following = frdates.shift_month(first, -1), frdates.shift_month(first, 1)
     feed = feeds.feed_of(request.family)
     pending = list(batch.pending_requests(request.family))
     page = {
         "grid": month.build(shown, first, last, timezone.now(), pending),
         "children": children,
         "child_value": child_value,
-        "title": _month_title(year, number),
-        "mois": f"{year:04d}-{number:02d}",
-        "previous": _month_link(*previous, child_value),
-        "next": _month_link(*following, child_value),
-        "previous_title": _month_title(*previous),
-        "next_title": _month_title(*following),
+        "title": frdates.month_label(first),
+        "mois": f"{first:%Y-%m}",
+        "previous": _month_link(previous, child_value),
+        "next": _month_link(following, child_value),
+        "previous_title": frdates.month_label(previous),
+        "next_title": frdates.month_label(following),
         "pending": pending,
         "feed_url": _feed_url(request, feed),
     }
     return render(request, "portal/bookings/calendar.html", page)
-
-
-def _month_title(year, number):
-    return f"{MONTHS[number - 1]} {year}"
-
-
-def _shift(year, number, delta):
-    index = year * 12 + number - 1 + delta
-    return index // 12, index % 12 + 1
 
 
 def _feed_url(request, feed):

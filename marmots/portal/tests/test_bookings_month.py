@@ -9,6 +9,7 @@ from marmots.activities.models import Closure
 from marmots.bookings import absences, actions, batch, month
 from marmots.bookings.actions import Change
 from marmots.bookings.models import SlotDay
+from marmots.portal.frdates import month_bounds
 from tests import factories as f
 from tests.house import MONDAY, at, enroll
 
@@ -18,7 +19,7 @@ TUESDAY = MONDAY + datetime.timedelta(days=1)
 WEDNESDAY = MONDAY + datetime.timedelta(days=2)
 THURSDAY = MONDAY + datetime.timedelta(days=3)
 FRIDAY = MONDAY + datetime.timedelta(days=4)
-DECEMBER = month.month_span(2026, 12)
+DECEMBER = month_bounds(datetime.date(2026, 12, 1))
 LAST_WEEK = at(datetime.date(2026, 11, 25), 9)
 
 
@@ -34,8 +35,10 @@ def lea(house, child_a):
 
 
 def test_month_span():
-    assert month.month_span(2026, 12) == (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
-    assert month.month_span(2027, 2) == (datetime.date(2027, 2, 1), datetime.date(2027, 2, 28))
+    first = datetime.date(2026, 12, 1)
+    assert month_bounds(first) == (first, datetime.date(2026, 12, 31))
+    first = datetime.date(2027, 2, 1)
+    assert month_bounds(first) == (first, datetime.date(2027, 2, 28))
 
 
 def test_free_cells_show_places_and_apc_on_tuesdays(house, lea):
