@@ -188,7 +188,10 @@ def _decide(enrollment, actor, status, action, reason="", *, system=False, now=N
         if not system:
             _check_decider(actor, locked)
         if status == Enrollment.VALIDATED:
-            error = opening_error(locked.period, now)
+            # The APC check again: the child may have been booked with APC since the request.
+            error = opening_error(locked.period, now) or _apc_conflict(
+                locked.child, locked.activity, locked.start_date, locked.end_date
+            )
             if error:
                 raise ValidationError(error)
         before = _snap(locked)

@@ -112,3 +112,23 @@ def test_the_portal_form_shows_why(with_apc, house, child_a, client_a):
     assert response.status_code == 200
     assert CONFLICT in html.unescape(response.content.decode())
     assert not Enrollment.objects.filter(activity=house.circus).exists()
+
+
+def test_validation_refused_when_apc_was_booked_after_the_request(
+    house, child_a, guardian_a, manager, frozen
+):
+    from marmots.enrollments.actions import validate_enrollment
+
+    enroll(house, child_a, house.evening)
+    pending = ask(child_a, house.circus, guardian_a.user)
+    (outcome,) = actions.book(
+        guardian_a.user,
+        [Change(child_a, house.apc_slot, TUESDAY, with_apc=True)],
+        now=at(MONDAY, 9),
+    )
+    assert outcome.ok  # the circus is only requested: nothing forbids APC yet
+    with pytest.raises(ValidationError) as error:
+        validate_enrollment(pending, manager)
+    assert error.value.messages == [CONFLICT]
+    pending.refresh_from_db()
+    assert pending.status == Enrollment.PENDING
