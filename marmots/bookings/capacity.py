@@ -17,22 +17,18 @@ LOCK_CHUNK = 200
 def lock_slot_days(keys):
     """Lock the (slot id, date) pairs, creating their rows if needed: {(slot id, date): SlotDay}.
 
-    Must run inside a transaction; the locks are held until it ends. Rows that exist already
-    (the usual case once a day has bookings) are locked with one query; missing ones are
-    inserted (ON CONFLICT DO NOTHING) and then locked.
+    Must run inside a transaction; the locks are held until it ends. Missing rows are inserted
+    first (ON CONFLICT DO NOTHING), then every row is locked, both in the same sorted order:
+    locking the existing rows before inserting the missing ones deadlocks under concurrency
+    (see test_concurrency.py's siblings test).
     """
     keys = sorted(set(keys))
     if not keys:
         return {}
-    locked = _lock(keys)
-    missing = [key for key in keys if key not in locked]
-    if missing:
-        SlotDay.objects.bulk_create(
-            [SlotDay(slot_id=slot_id, date=day) for slot_id, day in missing],
-            ignore_conflicts=True,
-        )
-        locked.update(_lock(missing))
-    return locked
+    SlotDay.objects.bulk_create(
+        [SlotDay(slot_id=slot_id, date=day) for slot_id, day in keys], ignore_conflicts=True
+    )
+    return _lock(keys)
 
 
 def _lock(keys):
