@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marmots.core.access import is_manager
-from marmots.core.audit import record
+from marmots.core.audit import record, snapshot
 from marmots.families.files import check_upload, stored_name
 
 from . import context, deadlines, rules
@@ -33,21 +33,17 @@ def _locked(booking):
 
 
 def _audit(actor, action, booking, before):
-    from marmots.core.audit import snapshot
-
     record(
         actor,
         action,
         booking,
         family_id=booking.child.family_id,
         before=before,
-        after=snapshot(booking, fields=AUDITED + ["certificate"]),
+        after=_snap(booking),
     )
 
 
-def _before(booking):
-    from marmots.core.audit import snapshot
-
+def _snap(booking):
     return snapshot(booking, fields=AUDITED + ["certificate"])
 
 
@@ -87,7 +83,7 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
         started = deadlines.session_start(locked.date, locked.slot.start_time)
         if now >= started and not on_behalf:
             raise ValidationError("La séance a déjà commencé : prévenez directement la structure.")
-        before = _before(locked)
+        before = _snap(locked)
         may_cancel = on_behalf or locked.slot.activity.families_may_cancel
         free = may_cancel and now < _deadline(locked)
         locked.status = Booking.CANCELLED if free else Booking.ABSENT
@@ -122,7 +118,7 @@ def attach_certificate(actor, booking, certificate, *, now=None):
             raise ValidationError(
                 f"Le délai pour fournir le certificat est dépassé (jusqu'au {rules.fr_day(due)})."
             )
-        before = _before(locked)
+        before = _snap(locked)
         _store_certificate(locked, certificate, actor, now)
         locked.save()
         _audit(actor, "booking.certificate", locked, before)
@@ -145,7 +141,7 @@ def excuse(actor, booking, reason, *, now=None):
             )
         if locked.excused:
             raise ValidationError("Cette réservation est déjà excusée.")
-        before = _before(locked)
+        before = _snap(locked)
         locked.excused, locked.excuse_reason = True, reason[:300]
         locked.excused_by, locked.excused_at = actor, now
         locked.save()

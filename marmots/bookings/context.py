@@ -79,11 +79,8 @@ class StructureCalendar:
         return deadlines.deadline(day, rule, self.public_holidays)
 
     def window(self, now, activity, slot, day):
-        if now >= deadlines.session_start(day, slot.start_time):
-            return deadlines.STARTED
-        if now >= self.deadline(activity, slot, day):
-            return deadlines.LATE
-        return deadlines.FREE
+        starts_at = deadlines.session_start(day, slot.start_time)
+        return deadlines.window_at(now, starts_at, self.deadline(activity, slot, day))
 
     def holiday_period(self, day):
         return next(

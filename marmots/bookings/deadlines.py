@@ -42,13 +42,20 @@ def session_start(day, start_time, tz=PARIS):
     return datetime.datetime.combine(day, start_time, tzinfo=tz)
 
 
-def change_window(now, day, start_time, rule, public_holidays=frozenset(), tz=PARIS):
+def window_at(now, starts_at, deadline_at):
     """FREE before the deadline, LATE between the deadline and the session, STARTED after."""
-    if now >= session_start(day, start_time, tz):
+    if now >= starts_at:
         return STARTED
-    if now >= deadline(day, rule, public_holidays, tz):
+    if now >= deadline_at:
         return LATE
     return FREE
+
+
+def change_window(now, day, start_time, rule, public_holidays=frozenset(), tz=PARIS):
+    """The window of `day` at `now` under `rule` (see window_at)."""
+    return window_at(
+        now, session_start(day, start_time, tz), deadline(day, rule, public_holidays, tz)
+    )
 
 
 def can_change_free(now, day, start_time, rule, public_holidays=frozenset(), tz=PARIS):

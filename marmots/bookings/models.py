@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from marmots.activities.models import Period
-from marmots.families.models import FamilyScopedQuerySet
+from marmots.families.models import ChildScopedQuerySet
 
 
 class DeadlinePolicy(models.Model):
@@ -54,13 +54,6 @@ class SlotDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["slot", "date"], name="slotday_unique")]
 
 
-class BookingQuerySet(FamilyScopedQuerySet):
-    family_path = "child__family"
-
-    def holding_place(self):
-        return self.filter(status=Booking.BOOKED)
-
-
 class Booking(models.Model):
     BOOKED = "booked"
     CANCELLED = "cancelled"
@@ -102,7 +95,7 @@ class Booking(models.Model):
     )
     excused_at = models.DateTimeField(null=True, blank=True)
 
-    objects = BookingQuerySet.as_manager()
+    objects = ChildScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réservation"
@@ -133,10 +126,6 @@ class Booking(models.Model):
         return self.status == self.BOOKED or (
             self.status in (self.LATE_CANCELLED, self.ABSENT) and not self.excused
         )
-
-
-class BookingRequestQuerySet(FamilyScopedQuerySet):
-    family_path = "child__family"
 
 
 class BookingRequest(models.Model):
@@ -172,7 +161,7 @@ class BookingRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
-    objects = BookingRequestQuerySet.as_manager()
+    objects = ChildScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "demande de réservation"
@@ -184,10 +173,6 @@ class BookingRequest(models.Model):
                 name="bookingrequest_pending_unique",
             ),
         ]
-
-
-class TemplateEntryQuerySet(FamilyScopedQuerySet):
-    family_path = "child__family"
 
 
 class TemplateEntry(models.Model):
@@ -204,7 +189,7 @@ class TemplateEntry(models.Model):
     weeks = models.CharField("semaines", max_length=4, choices=WEEKS, default=EVERY)
     with_apc = models.BooleanField("récupération APC", default=False)
 
-    objects = TemplateEntryQuerySet.as_manager()
+    objects = ChildScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ligne de semaine type"

@@ -4,11 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from marmots.families.models import FamilyScopedQuerySet
-
-
-class EnrollmentQuerySet(FamilyScopedQuerySet):
-    family_path = "child__family"
+from marmots.families.models import ChildScopedQuerySet
 
 
 class Enrollment(models.Model):
@@ -43,7 +39,7 @@ class Enrollment(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
-    objects = EnrollmentQuerySet.as_manager()
+    objects = ChildScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "inscription"

@@ -18,6 +18,12 @@ class FamilyScopedQuerySet(models.QuerySet):
         return self.filter(**{self.family_path: family})
 
 
+class ChildScopedQuerySet(FamilyScopedQuerySet):
+    """For rows that belong to a family through their child (enrollments, bookings...)."""
+
+    family_path = "child__family"
+
+
 # Enrollment.PENDING, spelled here to keep families free of an enrollments import.
 PENDING_ENROLLMENT = "pending"
 
