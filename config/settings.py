@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "marmots.families",
     "marmots.enrollments",
     "marmots.bookings",
+    "marmots.checkin",
+    "marmots.kiosk",
     "marmots.portal",
     "marmots.backoffice",
     "marmots.api",

@@ -69,7 +69,12 @@ def build(structure):
             structure=structure, period_kind=kind, days_before=days, at_time=datetime.time(8, 30)
         )
     evening = f.ActivityFactory(
-        structure=structure, name="Périscolaire soir", kind=Activity.EVENING
+        structure=structure,
+        name="Périscolaire soir",
+        kind=Activity.EVENING,
+        kiosk_events=Activity.KIOSK_DEPARTURE,
+        max_span_start=datetime.time(16, 30),
+        max_span_end=datetime.time(18, 30),
     )
     for start, end, snack, apc in [
         ((16, 30), (17, 30), True, False),
@@ -86,7 +91,12 @@ def build(structure):
             apc_pickup=apc,
         )
     morning = f.ActivityFactory(
-        structure=structure, name="Périscolaire matin", kind=Activity.MORNING
+        structure=structure,
+        name="Périscolaire matin",
+        kind=Activity.MORNING,
+        kiosk_events=Activity.KIOSK_ARRIVAL,
+        max_span_start=datetime.time(7),
+        max_span_end=datetime.time(8, 30),
     )
     for start, end in [((7, 0), (7, 30)), ((7, 30), (8, 0)), ((8, 0), (8, 30))]:
         f.TimeSlotFactory(
@@ -102,6 +112,7 @@ def build(structure):
         kind=Activity.HOLIDAY,
         weekdays=[0, 1, 2, 3, 4],
         in_holidays=True,
+        kiosk_events=Activity.KIOSK_BOTH,
     )
     camp = f.TimeSlotFactory(
         activity=holiday,

@@ -42,6 +42,12 @@ class Structure(models.Model):
         default=True,
         help_text="Sinon, le gestionnaire approuve chaque certificat avant d'excuser l'absence.",
     )
+    missed_checkin_threshold = models.PositiveSmallIntegerField(
+        "oublis de pointage tolérés par mois",
+        default=3,
+        help_text="Par enfant et par mois : au-delà, chaque séance sans pointage de la famille "
+        "est facturée à l'amplitude maximale.",
+    )
 
     class Meta:
         verbose_name = "structure"
@@ -150,16 +156,58 @@ class Activity(models.Model):
         help_text="Les demandes d'inscription aux vacances dont le dossier est complet sont "
         "validées à l'ouverture des réservations.",
     )
+    KIOSK_NONE = "none"
+    KIOSK_ARRIVAL = "arrival"
+    KIOSK_DEPARTURE = "departure"
+    KIOSK_BOTH = "both"
+    KIOSK_EVENTS = [
+        (KIOSK_NONE, "pas de pointage"),
+        (KIOSK_ARRIVAL, "arrivée (le départ se fait avec l'équipe)"),
+        (KIOSK_DEPARTURE, "départ (l'arrivée se fait avec l'équipe)"),
+        (KIOSK_BOTH, "arrivée et départ"),
+    ]
+    kiosk_events = models.CharField(
+        "pointage des familles sur la tablette",
+        max_length=10,
+        choices=KIOSK_EVENTS,
+        default=KIOSK_NONE,
+    )
+    max_span_start = models.TimeField(
+        "amplitude maximale : début",
+        null=True,
+        blank=True,
+        help_text="Avec la fin, active la règle des oublis de pointage pour cette activité.",
+    )
+    max_span_end = models.TimeField("amplitude maximale : fin", null=True, blank=True)
 
     class Meta:
         verbose_name = "activité"
         ordering = ["order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["structure", "name"], name="activity_name_unique")
+            models.UniqueConstraint(fields=["structure", "name"], name="activity_name_unique"),
+            models.CheckConstraint(
+                condition=Q(max_span_start__isnull=True, max_span_end__isnull=True)
+                | Q(max_span_end__gt=F("max_span_start")),
+                name="activity_max_span",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def family_events(self):
+        """The kiosk events asked of families: a subset of {"arrival", "departure"}."""
+        return {
+            self.KIOSK_ARRIVAL: {"arrival"},
+            self.KIOSK_DEPARTURE: {"departure"},
+            self.KIOSK_BOTH: {"arrival", "departure"},
+        }.get(self.kiosk_events, set())
+
+    @property
+    def missed_checkin_rule(self):
+        """True when a session without the family's kiosk event counts as a missed check-in."""
+        return bool(self.family_events and self.max_span_start and self.max_span_end)
 
 
 class TimeSlot(models.Model):

@@ -106,6 +106,7 @@ ACTIVITIES = [
         "kind": Activity.MORNING,
         "weekdays": SCHOOL_DAYS,
         "description": "Accueil du matin avant la classe, de 7h00 à 8h30.",
+        "kiosk": (Activity.KIOSK_ARRIVAL, time(7), time(8, 30)),
         "slots": _half_hours([time(7), time(7, 30), time(8), time(8, 30)], 30),
     },
     {
@@ -113,6 +114,7 @@ ACTIVITIES = [
         "kind": Activity.EVENING,
         "weekdays": SCHOOL_DAYS,
         "description": "Accueil du soir après la classe, de 16h30 à 18h30, goûter à 16h30.",
+        "kiosk": (Activity.KIOSK_DEPARTURE, time(16, 30), time(18, 30)),
         "slots": [
             _slot("16h30-17h30 (goûter)", time(16, 30), time(17, 30), 40, snack=True),
             _slot("17h30-18h00", time(17, 30), time(18), 40, apc=True),
@@ -124,6 +126,7 @@ ACTIVITIES = [
         "kind": Activity.WEDNESDAY,
         "weekdays": [2],
         "description": "Le mercredi en période scolaire : matin, repas, après-midi.",
+        "kiosk": (Activity.KIOSK_BOTH, None, None),
         "slots": [
             _slot("Matin", time(8, 30), time(12), 36),
             _slot("Repas", time(12), time(13, 30), 36),
@@ -135,6 +138,7 @@ ACTIVITIES = [
         "kind": Activity.HOLIDAY,
         "weekdays": [0, 1, 2, 3, 4],
         "in_holidays": True,
+        "kiosk": (Activity.KIOSK_BOTH, None, None),
         "description": (
             "Du lundi au vendredi pendant les vacances de la zone A, sauf jours fériés. "
             "48 places par jour : 16 pour les 3-5 ans, 32 pour les 6-11 ans."
@@ -194,6 +198,13 @@ def load_structure():
     return structure, doc_types
 
 
+def _kiosk(spec):
+    """The kiosk settings of the house rules: arrival in the morning, departure in the evening,
+    and the maximum spans the missed check-in rule bills."""
+    events, start, end = spec.get("kiosk", (Activity.KIOSK_NONE, None, None))
+    return {"kiosk_events": events, "max_span_start": start, "max_span_end": end}
+
+
 def _load_activity(structure, spec, order, required_documents):
     activity, created = Activity.objects.get_or_create(
         structure=structure,
@@ -204,6 +215,7 @@ def _load_activity(structure, spec, order, required_documents):
             "in_holidays": spec.get("in_holidays", False),
             "description": spec["description"],
             "order": order,
+            **_kiosk(spec),
         },
     )
     if created:
