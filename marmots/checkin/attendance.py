@@ -150,3 +150,13 @@ def missed_by_child(children, first, last):
         child.pk: max(months[child.pk], key=lambda m: m.count, default=MissedMonth(0, 0, []))
         for child in children
     }
+
+
+def with_verdicts(structure, first, last, children=None):
+    """[(Attendance, rules.Verdict)] for billing: each session with what the missed check-in
+    rule says of it. Give whole calendar months: the rule counts per child and month."""
+    rows = sessions(structure, first, last, children)
+    verdicts = rules.missed_checkins(
+        (a.session() for a in rows), structure.missed_checkin_threshold
+    )
+    return [(a, verdicts[(a.child_id, a.day, a.activity_id)]) for a in rows]

@@ -152,3 +152,17 @@ def test_the_sessions_of_a_month_cost_four_queries(house, lea, kiosk, django_ass
     with django_assert_num_queries(4):
         rows = attendance.sessions(house.structure, datetime.date(2026, 11, 1), MONDAY)
     assert len(rows) == 20
+
+
+def test_billing_reads_each_session_with_its_verdict(house, lea, kiosk):
+    november = [MONDAY - datetime.timedelta(days=d) for d in (0, 3, 4, 6, 7)]  # 5 school days
+    for day in november[:4]:  # four evenings present, the family never checked out
+        book(lea, house.snack_slot, day)
+        mark(lea, house.evening, day)
+    book(lea, house.snack_slot, november[4])
+    kiosk_event(kiosk, lea, house.evening, at(november[4], 17, 20), CheckinEvent.DEPARTURE)
+    rows = attendance.with_verdicts(house.structure, datetime.date(2026, 11, 1), MONDAY)
+    verdicts = {a.day: v for a, v in rows}
+    assert [verdicts[d].max_span for d in november] == [True] * 4 + [False]
+    departures = {a.day: a.departure for a, _ in rows}
+    assert departures[november[4]] == at(november[4], 17, 20)
