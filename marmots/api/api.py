@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import default_auth
-from .routers import bookings, family, manager, tokens
+from .routers import bookings, family, kiosk, manager, tokens
 
 api = NinjaAPI(
     title="Marmots API",
@@ -34,3 +34,4 @@ api.add_router("/auth", tokens.router)
 api.add_router("/", family.router)
 api.add_router("/manager", manager.router)
 api.add_router("/", bookings.router)
+api.add_router("/kiosk", kiosk.router)

@@ -140,6 +140,18 @@ AUDIT_LABELS = {
     "agegroupcapacity.create": "Places par tranche d'âge ajoutées",
     "agegroupcapacity.update": "Places par tranche d'âge modifiées",
     "agegroupcapacity.delete": "Places par tranche d'âge supprimées",
+    # Check-in kiosk and register (issue 4)
+    "kiosk.created": "Tablette de pointage créée",
+    "kiosk.pairing_code": "Code d'appairage de tablette créé",
+    "kiosk.paired": "Tablette de pointage appairée",
+    "kiosk.revoked": "Tablette de pointage révoquée",
+    "family_key.pin_set": "Code famille de pointage choisi",
+    "family_key.card_renewed": "Carte de pointage renouvelée",
+    "checkin.recorded": "Pointage à la tablette",
+    "checkin.correct": "Pointage corrigé par l'équipe",
+    "checkin.void": "Pointage annulé par l'équipe",
+    "checkin.staff_add": "Pointage ajouté par l'équipe",
+    "register.mark": "Présence notée au registre",
 }
 
 VERBS = {"create": "création", "update": "modification", "delete": "suppression"}
