@@ -13,4 +13,5 @@ urlpatterns = [
     path("portail/inscriptions/", include("marmots.portal.urls_enrollments")),
     path("portail/reservations/", include("marmots.portal.urls_bookings")),
     path("portail/semaine-type/", include("marmots.portal.urls_weekly")),
+    path("portail/pointage/", include("marmots.portal.urls_checkin")),
 ]

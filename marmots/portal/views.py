@@ -10,6 +10,8 @@ from marmots.families import rules
 from marmots.families.files import file_response
 from marmots.families.models import Child, Quotient
 
+from .views_checkin import checkin_alerts
+
 
 def _public_structures():
     public_documents = PublishedDocument.objects.filter(is_public=True)
@@ -60,5 +62,6 @@ def home(request):
             "to_check": [c for c in children if c.info_checked_at is None],
             "quotient": quotient,
             "quotient_state": rules.quotient_state(quotient, today),
+            "checkin_alerts": checkin_alerts(family, children),
         },
     )

@@ -17,6 +17,7 @@ from marmots.activities.models import PublishedDocument
 from marmots.families.models import FamilyDocument
 
 from ._demo_bookings import load_bookings
+from ._demo_checkin import DEMO_PIN, kiosk_line, load_checkin
 from ._demo_families import load_families
 from ._demo_structure import load_structure, load_team
 
@@ -43,7 +44,9 @@ class Command(BaseCommand):
             manager, staff = load_team(structure, password_hash)
             logins = load_families(structure, doc_types, manager, password_hash)
             load_bookings(structure, next(iter(logins.values()))[0])
+            kiosk = load_checkin(structure, manager, staff, next(iter(logins.values()))[0])
         self._print_logins(manager, staff, logins)
+        self.stdout.write(kiosk_line(*kiosk))
 
     def _print_logins(self, manager, staff, logins):
         site = settings.SITE_URL.rstrip("/")
@@ -56,6 +59,7 @@ class Command(BaseCommand):
         favre, pellissier, dupraz = logins.values()
         for user in favre:
             write(f"  famille Martin (dossier complet, validé) : {user.email} / {DEMO_PASSWORD}")
+        write(f"    code de pointage de la famille Martin (tablette) : {DEMO_PIN}")
         for user in pellissier:
             write(
                 f"  famille Durand (inscription vacances en attente) : "
