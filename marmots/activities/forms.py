@@ -66,6 +66,20 @@ def reject_duplicate(form, field, message, *keys):
         form.add_error(field, message)
 
 
+def check_max_span(form):
+    """The missed check-in rule's maximum span: both times or none, the end after the start."""
+    start, end = form.cleaned_data.get("max_span_start"), form.cleaned_data.get("max_span_end")
+    if "max_span_start" in form.errors or "max_span_end" in form.errors:
+        return
+    if (start is None) != (end is None):
+        form.add_error(
+            "max_span_end" if end is None else "max_span_start",
+            "Indiquez le début et la fin de l'amplitude maximale, ou aucun des deux.",
+        )
+    elif start and end <= start:
+        form.add_error("max_span_end", "La fin de l'amplitude maximale doit être après le début.")
+
+
 class StructureScopedForm(forms.ModelForm):
     """A form for a row that belongs to one of the manager's structures.
 
@@ -165,10 +179,15 @@ class ActivityForm(StructureScopedForm):
             "families_may_add",
             "families_may_cancel",
             "auto_validate_at_opening",
+            "kiosk_events",
+            "max_span_start",
+            "max_span_end",
         ]
         widgets = {
             "required_documents": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
+            "max_span_start": time_input(),
+            "max_span_end": time_input(),
         }
 
     def __init__(self, *args, structures, **kwargs):
@@ -177,9 +196,14 @@ class ActivityForm(StructureScopedForm):
         self.fields["required_documents"].queryset = DocumentType.objects.filter(
             structure__in=owners
         )
+        self.fields["kiosk_events"].required = False  # a form posted without it keeps it
+
+    def clean_kiosk_events(self):
+        return self.cleaned_data.get("kiosk_events") or self.instance.kiosk_events
 
     def clean(self):
         cleaned = super().clean()
+        check_max_span(self)
         structure = self.chosen_structure()
         documents = cleaned.get("required_documents") or []
         if structure and any(d.structure_id != structure.pk for d in documents):
@@ -269,6 +293,18 @@ class StructureForm(forms.ModelForm):
             "max_value": "Indiquez un délai de 60 jours au plus.",
         },
     )
+    missed_checkin_threshold = forms.IntegerField(
+        label="Oublis de pointage tolérés par mois",
+        help_text="Par enfant et par mois : au-delà, chaque séance sans pointage de la famille "
+        "est facturée à l'amplitude maximale.",
+        required=False,
+        min_value=0,
+        max_value=31,
+        error_messages={
+            "min_value": "Indiquez un nombre positif ou nul.",
+            "max_value": "Indiquez 31 oublis au plus.",
+        },
+    )
     child_fields_needing_validation = forms.MultipleChoiceField(
         label="Champs de la fiche enfant soumis à ma validation",
         help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
@@ -292,6 +328,7 @@ class StructureForm(forms.ModelForm):
             "child_fields_needing_validation",
             "certificate_days",
             "certificate_auto_excuse",
+            "missed_checkin_threshold",
         ]
         widgets = {"house_rules": forms.Textarea(attrs={"rows": 6})}
 
@@ -299,6 +336,11 @@ class StructureForm(forms.ModelForm):
         """Left empty, the delay stays as it was (a form posted before this field existed)."""
         days = self.cleaned_data.get("certificate_days")
         return self.instance.certificate_days if days is None else days
+
+    def clean_missed_checkin_threshold(self):
+        """Left empty, the threshold stays as it was."""
+        threshold = self.cleaned_data.get("missed_checkin_threshold")
+        return self.instance.missed_checkin_threshold if threshold is None else threshold
 
     def clean_logo(self):
         allowed = {"image/jpeg", "image/png"}

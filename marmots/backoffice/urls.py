@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("marmots.backoffice.urls_main")),
     path("inscriptions/", include("marmots.backoffice.urls_enrollments")),
     path("reservations/", include("marmots.backoffice.urls_bookings")),
+    path("pointage/", include("marmots.backoffice.urls_checkin")),
 ]

@@ -15,6 +15,8 @@ READ_PAGES = [
     "/gestion/pieces/",
     "/gestion/publications/",
     "/gestion/structure/",
+    "/gestion/pointage/",
+    "/gestion/pointage/tablettes/",
 ]
 
 
