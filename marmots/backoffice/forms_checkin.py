@@ -105,11 +105,17 @@ class StaffEventForm(SessionForm):
     )
     heure = time_field("Heure")
     motif = reason_field()
+    dispense = forms.BooleanField(
+        label="La famille n'y est pour rien (tablette en panne…) : ne pas compter d'oubli",
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, manager=False, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("enfant", "activite"):
             self.fields[name].widget = forms.HiddenInput()
+        if not manager:
+            del self.fields["dispense"]
 
 
 class KioskForm(forms.Form):

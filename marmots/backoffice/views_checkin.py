@@ -155,7 +155,8 @@ def correct(request, pk):
 @staff_required
 def add_event(request):
     posted = request.method == "POST"
-    form = StaffEventForm(request.POST if posted else request.GET)
+    manager = request.is_manager
+    form = StaffEventForm(request.POST if posted else request.GET, manager=manager)
     session_fields = ("enfant", "activite", "date", "type")
     if any(name in form.errors for name in session_fields):
         field = next(name for name in session_fields if name in form.errors)
@@ -167,14 +168,18 @@ def add_event(request):
     if posted and form.is_valid():
         at = on_day(day, data["heure"])
         try:
-            actions.add_staff_event(request.user, child, activity, day, kind, at, data["motif"])
+            excused = data.get("dispense", False)
+            actions.add_staff_event(
+                request.user, child, activity, day, kind, at, data["motif"], excused
+            )
         except ValidationError as error:
             form.add_error(None, error.messages[0])
         else:
             messages.success(request, RECORDED[kind])
             return redirect(register_url(activity.pk, day, child.pk))
     if not posted:
-        form = StaffEventForm(initial={k: request.GET.get(k) for k in session_fields})
+        initial = {k: request.GET.get(k) for k in session_fields}
+        form = StaffEventForm(initial=initial, manager=manager)
     context = {
         "form": form,
         "title": f"{KIND_TITLES[kind]} – {child.last_name} {child.first_name}",

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from marmots.activities.models import Structure
 from marmots.bookings.rules import fr_day
-from marmots.core.access import structures_of
+from marmots.core.access import is_manager, structures_of
 from marmots.core.audit import record, snapshot
 from marmots.families.models import Family
 
@@ -139,14 +139,18 @@ def correct_event(actor, event, *, at=None, void=False, reason):
     return correction
 
 
-def add_staff_event(actor, child, activity, day, kind, at, reason):
+def add_staff_event(actor, child, activity, day, kind, at, reason, family_excused=False):
     """Record an arrival or a departure the family did not make on the kiosk.
 
-    It is the team's event (`by_family` false): a missed check-in stays missed.
+    It is the team's event (`by_family` false): a missed check-in stays missed. A manager may
+    say the family is not at fault (`family_excused`: the tablet was out of order, the team
+    forgot to offer it); the event then counts as the family's and no check-in is missed.
     """
     reason = _check_reason(reason)
     structure = activity.structure
     _check_team(actor, structure)
+    if family_excused and not is_manager(actor, structure):
+        raise PermissionDenied("Seul le gestionnaire peut dispenser la famille du pointage.")
     _check_session(structure, child, activity)
     if kind not in ALREADY_THERE:
         raise ValidationError("Choisissez une arrivée ou un départ.")
@@ -164,7 +168,7 @@ def add_staff_event(actor, child, activity, day, kind, at, reason):
             kind=kind,
             at=at,
             source=CheckinEvent.STAFF,
-            by_family=False,
+            by_family=family_excused,
             recorded_by=actor,
             reason=reason,
         )

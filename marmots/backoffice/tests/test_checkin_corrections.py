@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 
 from marmots.checkin import register as actions
 from marmots.checkin.models import CheckinEvent
@@ -237,4 +238,44 @@ def test_the_time_must_be_on_the_events_day(arrival, staff):
     with pytest.raises(actions.ValidationError, match="lundi 30/11/2026"):
         actions.correct_event(
             staff, arrival, at=at(MONDAY - datetime.timedelta(days=1), 7), reason="x"
+        )
+
+
+def test_the_manager_excuses_the_family_when_the_tablet_was_out_of_order(
+    client_manager, session, child_a
+):
+    mark(client_manager, child_a, session.evening)
+    response = add(
+        client_manager,
+        child_a,
+        session.evening,
+        heure="18:10",
+        motif="Tablette en panne toute la soirée",
+        dispense="on",
+    )
+    assert response.status_code == 302
+    assert CheckinEvent.objects.get().by_family is True
+    row = row_of(client_manager.get(response["Location"]).content.decode(), child_a)
+    assert "Oubli de pointage" not in row
+
+
+def test_staff_cannot_excuse_the_family(client_staff, session, child_a, staff):
+    form = client_staff.get(
+        ADD_EVENT,
+        {"enfant": child_a.pk, "activite": session.evening.pk, "date": "2026-11-30"}
+        | {"type": "departure"},
+    ).content.decode()
+    assert "La famille n&#x27;y est pour rien" not in form
+    add(client_staff, child_a, session.evening, heure="18:10", motif="Panne", dispense="on")
+    assert CheckinEvent.objects.get().by_family is False
+    with pytest.raises(PermissionDenied):
+        actions.add_staff_event(
+            staff,
+            child_a,
+            session.evening,
+            MONDAY,
+            "departure",
+            at(MONDAY, 18, 10),
+            "Panne",
+            family_excused=True,
         )
