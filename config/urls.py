@@ -6,5 +6,6 @@ urlpatterns = [
     path("compte/", include("marmots.accounts.urls")),
     path("gestion/", include("marmots.backoffice.urls")),
     path("api/v1/", api.urls),
+    path("kiosque/", include("marmots.kiosk.urls")),
     path("", include("marmots.portal.urls")),
 ]
