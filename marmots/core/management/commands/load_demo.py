@@ -55,7 +55,7 @@ class Command(BaseCommand):
         write(f"  Portail famille : {site}{reverse('accounts:login')}")
         write(f"  Back-office     : {site}/gestion/")
         write(f"  gestionnaire : {manager.email} / {DEMO_PASSWORD}")
-        write(f"  animatrice (lecture seule, sauf la feuille de présence) : {staff.email} / {DEMO_PASSWORD}")
+        write(f"  animatrice (lecture seule, sauf la présence) : {staff.email} / {DEMO_PASSWORD}")
         favre, pellissier, dupraz = logins.values()
         for user in favre:
             write(f"  famille Martin (dossier complet, validé) : {user.email} / {DEMO_PASSWORD}")
