@@ -35,7 +35,11 @@ class Attendance:
 
     @property
     def present(self):
-        return bool(self.marked or self.arrival or self.departure)
+        """The register decides when staff touched it (unticking a child the kiosk checked in
+        by mistake makes it absent); otherwise any arrival or departure means present."""
+        if self.marked is not None:
+            return self.marked
+        return bool(self.arrival or self.departure)
 
     def session(self):
         return rules.Session(
@@ -153,10 +157,15 @@ def missed_by_child(children, first, last):
 
 
 def with_verdicts(structure, first, last, children=None):
-    """[(Attendance, rules.Verdict)] for billing: each session with what the missed check-in
-    rule says of it. Give whole calendar months: the rule counts per child and month."""
-    rows = sessions(structure, first, last, children)
+    """[(Attendance, rules.Verdict)] for billing, from `first` to `last`: each session with
+    what the missed check-in rule says of it. The rule counts per child and calendar month, so
+    the months around the range are read whole, whatever range is asked."""
+    month_start = first.replace(day=1)
+    following = (last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    rows = sessions(structure, month_start, following - datetime.timedelta(days=1), children)
     verdicts = rules.missed_checkins(
         (a.session() for a in rows), structure.missed_checkin_threshold
     )
-    return [(a, verdicts[(a.child_id, a.day, a.activity_id)]) for a in rows]
+    return [
+        (a, verdicts[(a.child_id, a.day, a.activity_id)]) for a in rows if first <= a.day <= last
+    ]

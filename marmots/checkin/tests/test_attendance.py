@@ -166,3 +166,12 @@ def test_billing_reads_each_session_with_its_verdict(house, lea, kiosk):
     assert [verdicts[d].max_span for d in november] == [True] * 4 + [False]
     departures = {a.day: a.departure for a, _ in rows}
     assert departures[november[4]] == at(november[4], 17, 20)
+
+
+def test_billing_a_part_of_a_month_still_counts_the_whole_month(house, lea):
+    november = [MONDAY - datetime.timedelta(days=d) for d in (0, 3, 4, 6)]  # 30, 27, 26, 24/11
+    for day in november:
+        mark(lea, house.evening, day)
+    rows = attendance.with_verdicts(house.structure, MONDAY, DECEMBER_1)
+    ((row, verdict),) = rows
+    assert row.day == MONDAY and verdict.month_count == 4 and verdict.max_span
