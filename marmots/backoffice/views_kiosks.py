@@ -7,7 +7,6 @@ puts it in the session and the pairing page takes it out, so it never appears in
 
 from urllib.parse import urlencode
 
-import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from marmots.checkin import devices
 from marmots.checkin.models import Kiosk
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.qr import qr_svg
 from marmots.portal.frdates import long_datetime
 
 from .forms_checkin import KioskForm
@@ -94,11 +94,6 @@ def kiosk_code(request, pk):
     return _show_once(request, kiosk, code)
 
 
-def qr_svg(url):
-    """The QR code of `url` as an inline SVG (no XML declaration), drawn on the server."""
-    return segno.make(url, error="m").svg_inline(scale=6, border=4, title=QR_TITLE)
-
-
 @never_cache
 @manager_required
 @require_GET
@@ -111,7 +106,7 @@ def kiosk_pairing(request, pk):
         url = request.build_absolute_uri("/kiosque/?" + urlencode({"code": code}))
         context |= {
             "url": url,
-            "qr": qr_svg(url),
+            "qr": qr_svg(url, QR_TITLE, scale=6),
             "expires": long_datetime(kiosk.pairing_expires_at),
         }
     return render(request, "backoffice/checkin/kiosk_pairing.html", context)

@@ -18,6 +18,7 @@ from marmots.core.access import is_manager, structures_of
 from marmots.core.audit import record, snapshot
 from marmots.families.models import Family
 
+from .attendance import effective_events
 from .models import CheckinEvent, RegisterMark
 
 ALREADY_CORRECTED = "Ce pointage a déjà été corrigé : rechargez la page."
@@ -34,11 +35,6 @@ ALREADY_THERE = {
 
 MARK_FIELDS = ["child", "activity", "date", "present"]
 EVENT_FIELDS = ["child", "activity", "date", "kind", "at", "source", "by_family", "voided"]
-
-
-def effective(events):
-    """Queryset of the events that count: neither replaced by a correction nor voided."""
-    return events.filter(replaced_by__isnull=True, voided=False)
 
 
 def _check_team(actor, structure):
@@ -158,8 +154,8 @@ def add_staff_event(actor, child, activity, day, kind, at, reason, family_excuse
         raise ValidationError(FUTURE_DAY)
     _check_moment(at, day)
     with transaction.atomic():
-        same = CheckinEvent.objects.filter(child=child, activity=activity, date=day, kind=kind)
-        if effective(same).exists():
+        same = effective_events().filter(child=child, activity=activity, date=day, kind=kind)
+        if same.exists():
             raise ValidationError(ALREADY_THERE[kind])
         event = CheckinEvent.objects.create(
             child=child,

@@ -9,18 +9,17 @@ devices' actions.
 import datetime
 from dataclasses import dataclass
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marmots.accounts import ratelimit
 from marmots.activities.models import Activity, Structure
 from marmots.checkin import attendance, devices
 from marmots.core.access import guardian_required
+from marmots.core.qr import qr_svg
 from marmots.families.models import Child
 
 from . import frdates
@@ -119,12 +118,10 @@ def _house_rules(family):
     ]
 
 
-def qr_svg(key, family):
+def card_qr(key, family):
     """The family's QR card as inline SVG (scaled by CSS)."""
     title = f"QR code de la carte de pointage de la famille {family.name}"
-    code = segno.make(devices.card_content(key), error="m", micro=False)
-    svg = code.svg_inline(scale=4, border=4, omitsize=True, svgclass="qr", title=title)
-    return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308  (segno escapes)
+    return qr_svg(devices.card_content(key), title)
 
 
 def _month(request, today):
@@ -154,7 +151,7 @@ def _page(request, form=None):
             "family": family,
             "key": key,
             "form": form or PinForm(),
-            "qr": qr_svg(key, family),
+            "qr": card_qr(key, family),
             "rules": _house_rules(family),
             "months": month_of_children(children, first, last, today),
             "month_name": frdates.MONTHS[first.month - 1],
@@ -216,7 +213,7 @@ def card(request):
         {
             "family": family,
             "key": key,
-            "qr": qr_svg(key, family),
+            "qr": card_qr(key, family),
             "structures": Structure.objects.filter(families=family).order_by("name"),
         },
     )

@@ -85,7 +85,7 @@ def test_staff_ticks_present_and_corrects_on_a_phone(page, client, staff, mornin
         page.get_by_role("button", name="Enregistrer la correction").click()
         page.get_by_text("Pointage corrigé : l'ancien reste dans l'historique.").wait_for()
         row = page.locator(f"#enfant-{child_a.pk}")
-        assert "07h50" in row.inner_text()
+        assert "7h50" in row.inner_text()
         row.get_by_text("Corrections (1)").click()
         assert "Pointée à l'avance par erreur" in row.inner_text()
         assert_accessible(page)

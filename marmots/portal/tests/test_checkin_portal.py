@@ -9,7 +9,7 @@ import time_machine
 from marmots.checkin import devices
 from marmots.checkin.models import CheckinEvent, FamilyKey, Kiosk, RegisterMark
 from marmots.core.models import AuditEntry
-from marmots.portal.views_checkin import qr_svg
+from marmots.portal.views_checkin import card_qr
 from tests import factories as f
 from tests.house import MONDAY, at, enroll
 
@@ -141,9 +141,9 @@ def test_the_card_is_shown_printable_and_renewable(client_a, family_a, kiosk):
     html = page(client_a)
     key = FamilyKey.objects.get(family=family_a)
     old_card = devices.card_content(key)
-    assert qr_svg(key, family_a) in html
+    assert card_qr(key, family_a) in html
     card = text(client_a.get(f"{URL}carte/"))
-    assert "Famille Martin" in card and qr_svg(key, family_a) in card and "@media print" in card
+    assert "Famille Martin" in card and card_qr(key, family_a) in card and "@media print" in card
 
     confirm = text(client_a.get(f"{URL}carte/renouveler/"))
     assert "L'ancienne carte ne fonctionnera plus" in confirm
@@ -152,7 +152,7 @@ def test_the_card_is_shown_printable_and_renewable(client_a, family_a, kiosk):
     assert response.status_code == 302 and response["Location"] == f"{URL}carte/"
     key.refresh_from_db()
     assert devices.card_content(key) != old_card
-    assert qr_svg(key, family_a) in text(client_a.get(f"{URL}carte/"))
+    assert card_qr(key, family_a) in text(client_a.get(f"{URL}carte/"))
     assert devices.identify(kiosk, card=devices.card_content(key)) == family_a
     with pytest.raises(devices.Refusal):
         devices.identify(kiosk, card=old_card)
@@ -262,7 +262,7 @@ def test_family_b_sees_neither_as_counts_nor_as_card(client, house, lea, child_b
     for url in (URL, f"{URL}?mois=2026-11", f"{URL}carte/", "/portail/"):
         html = page(client, url)
         assert "Léa" not in html and "Martin" not in html
-        assert qr_svg(a_key, lea.family) not in html
+        assert card_qr(a_key, lea.family) not in html
     assert "Hugo : aucun oubli de pointage en novembre (seuil : 3)" in page(client)
     assert "Famille Bernard" in page(client, f"{URL}carte/")
     client.post(f"{URL}carte/renouveler/")
