@@ -6,8 +6,10 @@ kiosk is revoked for good: the manager creates a new one.
 
 A guardian identifies on a kiosk with the family PIN (a keyed digest, unique over the instance)
 or the family's QR card. Five wrong attempts within ten minutes lock the kiosk's keypad for five
-minutes (PIN and card alike). The kiosk then gets a grant: a signed (kiosk, family, day) that
-names the only family whose children it may show and check in or out that day.
+minutes (PIN and card alike). The kiosk then gets a grant: a signed (kiosk, family, first day,
+last day) that names the only family whose children it may show and check in or out on those
+days: today and the next HORIZON_DAYS, so that a tablet offline in the morning still knows the
+families it saw on the previous days.
 """
 
 import datetime
@@ -22,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from marmots.accounts import ratelimit
 from marmots.accounts.models import TokenBucket
 from marmots.activities.models import Activity, TimeSlot
 from marmots.bookings import context
@@ -46,12 +47,14 @@ LAST_SEEN_PRECISION = datetime.timedelta(minutes=1)
 CARD_PREFIX = "MARMOTS-CARTE:"
 PIN_SALT = "marmots.checkin.pin"
 GRANT_SALT = "marmots.checkin.grant"
+HORIZON_DAYS = 7  # a grant and the family view cover today and the next 7 days
 
-# The keypad lock, on the database token buckets: 5 failures within 10 minutes lock it for 5
-# minutes. The failures are counted in a bucket row of their own (tokens = the count, updated =
-# the first failure); the lock is an ordinary bucket of one token refilled in 5 minutes.
-FAILURES_ACTION, FAILURES, FAILURE_PERIOD = "kiosk-failures", 5, datetime.timedelta(minutes=10)
-LOCK_ACTION, LOCK_SECONDS = "kiosk-lock", 5 * 60
+# The keypad lock: 5 wrong attempts within 10 minutes lock it for 5 minutes. One row per kiosk
+# (a TokenBucket row used as a counter: tokens = wrong attempts, updated = when the count or the
+# lock started), locked for the whole attempt so that simultaneous attempts are counted in turn.
+KEYPAD_ACTION = "kiosk-keypad"
+FAILURES, FAILURE_PERIOD = 5, datetime.timedelta(minutes=10)
+LOCK_PERIOD = datetime.timedelta(minutes=5)
 
 PIN_FORMAT = "Le code doit comporter exactement 6 chiffres."
 PIN_REPEATED = "Choisissez un code moins facile à deviner : pas six fois le même chiffre."
@@ -274,26 +277,30 @@ def card_content(key):
 # Identification
 
 
+def _keypad_row(kiosk):
+    return TokenBucket.objects.filter(value=f"{KEYPAD_ACTION}:{kiosk.pk}")
+
+
+def _is_locked(row, now):
+    return row.tokens >= FAILURES and now < row.updated + LOCK_PERIOD
+
+
 def locked(kiosk):
     """True while the kiosk's keypad is locked after too many wrong attempts."""
-    return not ratelimit.available(LOCK_ACTION, str(kiosk.pk), 1, LOCK_SECONDS)
+    row = _keypad_row(kiosk).first()
+    return row is not None and _is_locked(row, timezone.now())
 
 
-def _failed(kiosk):
-    """Count a wrong attempt: the count starts at the first one and lasts ten minutes; the
-    fifth within them locks the keypad and the count starts afresh."""
-    now = timezone.now()
-    with transaction.atomic():
-        count, _ = TokenBucket.objects.select_for_update().get_or_create(
-            value=f"{FAILURES_ACTION}:{kiosk.pk}", defaults={"tokens": 0, "updated": now}
-        )
-        if now - count.updated > FAILURE_PERIOD:
-            count.tokens, count.updated = 0, now
-        count.tokens += 1
-        if count.tokens >= FAILURES:
-            count.tokens, count.updated = 0, now
-            ratelimit.consume(LOCK_ACTION, str(kiosk.pk), 1, LOCK_SECONDS)
-        count.save(update_fields=["tokens", "updated"])
+def _keypad(kiosk, now):
+    """The kiosk's attempt counter, locked until the end of the transaction and brought up to
+    date (a finished lock or count window starts afresh)."""
+    TokenBucket.objects.get_or_create(
+        value=f"{KEYPAD_ACTION}:{kiosk.pk}", defaults={"tokens": 0, "updated": now}
+    )
+    row = _keypad_row(kiosk).select_for_update().get()
+    if not _is_locked(row, now) and (row.tokens >= FAILURES or now - row.updated > FAILURE_PERIOD):
+        row.tokens, row.updated = 0, now
+    return row
 
 
 def _key_for(kiosk, pin, card):
@@ -309,41 +316,86 @@ def identify(kiosk, pin=None, card=None):
     """The family whose PIN or card this is, among the families of the kiosk's structure.
 
     Raises Refusal: 429 "saisie_bloquee" while the keypad is locked (even for the right PIN),
-    403 "code_incorrect" for a wrong PIN or card. The lock follows the server's clock."""
-    if locked(kiosk):
-        raise Refusal(429, "saisie_bloquee", LOCKED)
-    key = _key_for(kiosk, pin, card)
-    if key is None:
-        _failed(kiosk)
-        raise Refusal(403, "code_incorrect", WRONG_KEY)
-    return key.family
+    403 "code_incorrect" for a wrong PIN or card. Each attempt is counted under the kiosk's
+    row lock, so simultaneous guesses cannot slip past the fifth; a lock is audited."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _keypad(kiosk, now)
+        if _is_locked(row, now):
+            refusal = Refusal(429, "saisie_bloquee", LOCKED)
+        else:
+            key = _key_for(kiosk, pin, card)
+            if key is not None:
+                return key.family
+            row.tokens += 1
+            if row.tokens == 1 or row.tokens >= FAILURES:
+                row.updated = now  # the count, or the lock, starts now
+            if row.tokens >= FAILURES:
+                record(None, "kiosk.keypad_locked", kiosk)
+            refusal = Refusal(403, "code_incorrect", WRONG_KEY)
+        row.save(update_fields=["tokens", "updated"])
+    raise refusal
 
 
 # Grants
 
 
-def grant_for(kiosk, family, day):
-    """A signed permission for `kiosk` to act for `family` on `day` only."""
-    payload = {"k": kiosk.pk, "f": family.pk, "d": day.isoformat()}
+def grant_for(kiosk, family, first, last=None):
+    """A signed permission for `kiosk` to act for `family` from `first` to `last` (by default
+    the HORIZON_DAYS days after `first`), and for nothing else."""
+    last = last or first + datetime.timedelta(days=HORIZON_DAYS)
+    payload = {"k": kiosk.pk, "f": family.pk, "d": first.isoformat(), "u": last.isoformat()}
     return signing.dumps(payload, salt=GRANT_SALT)
 
 
-def family_from_grant(kiosk, grant, day):
-    """The family a grant names, or None when it is forged, of another kiosk or another day."""
+@dataclass(frozen=True)
+class Grant:
+    """A grant read back: the family it names on this kiosk, its first and last day."""
+
+    text: str
+    family: Family
+    first: datetime.date
+    last: datetime.date
+
+    def covers(self, day):
+        return self.first <= day <= self.last
+
+
+def _grant_days(payload):
+    """(first, last) of a grant's payload, or None (a first tablet's grant has one day)."""
+    try:
+        first = datetime.date.fromisoformat(payload["d"])
+        last = datetime.date.fromisoformat(payload.get("u", payload["d"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not first <= last <= first + datetime.timedelta(days=HORIZON_DAYS):
+        return None
+    return first, last
+
+
+def read_grant(kiosk, grant):
+    """The Grant `grant` gives `kiosk`, or None when it is forged, of another kiosk or names a
+    family outside the kiosk's structure (one query)."""
     if not isinstance(grant, str) or len(grant) > 500:
         return None
     try:
         payload = signing.loads(grant, salt=GRANT_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or payload.get("k") != kiosk.pk:
         return None
-    if payload.get("k") != kiosk.pk or payload.get("d") != day.isoformat():
+    days, family_id = _grant_days(payload), payload.get("f")
+    if days is None or not isinstance(family_id, int):
         return None
-    family_id = payload.get("f")
-    if not isinstance(family_id, int):
-        return None
-    return Family.objects.filter(pk=family_id, structures=kiosk.structure).first()
+    family = Family.objects.filter(pk=family_id, structures=kiosk.structure).first()
+    return None if family is None else Grant(grant, family, *days)
+
+
+def family_from_grant(kiosk, grant, day):
+    """The family a grant names, or None when it is forged, of another kiosk or does not cover
+    `day`."""
+    found = read_grant(kiosk, grant)
+    return found.family if found is not None and found.covers(day) else None
 
 
 # What the kiosk shows a family
@@ -384,14 +436,19 @@ def session_spans(activity_ids):
     return spans
 
 
-def expected_sessions(structure, children, day):
-    """{(child id, activity id): (activity, booked slot spans)} for the children expected on
-    `day` at the kiosk: booked, or with a validated enrollment on an open day (no slots)."""
-    expected = {}
+def days_between(first, last):
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def expected_between(structure, children, first, last):
+    """{day: {(child id, activity id): (activity, booked slot spans)}} for each day from
+    `first` to `last`: the children expected that day at the kiosk, booked, or with a validated
+    enrollment on an open day (no slots). Three queries at most, whatever the span."""
+    expected = {day: {} for day in days_between(first, last)}
     bookings = (
         Booking.objects.filter(
             child__in=children,
-            date=day,
+            date__range=(first, last),
             status=Booking.BOOKED,
             slot__activity__in=kiosk_activities(structure),
         )
@@ -399,37 +456,47 @@ def expected_sessions(structure, children, day):
         .order_by()
     )
     for booking in bookings:
-        entry = expected.setdefault(
+        entry = expected[booking.date].setdefault(
             (booking.child_id, booking.slot.activity_id), (booking.slot.activity, [])
         )
         entry[1].append((booking.slot.start_time, booking.slot.end_time))
-    enrollments = Enrollment.objects.filter(
-        child__in=children,
-        status=Enrollment.VALIDATED,
-        start_date__lte=day,
-        end_date__gte=day,
-        activity__in=kiosk_activities(structure).filter(is_active=True),
-    ).select_related("activity")
-    enrollments = [e for e in enrollments if (e.child_id, e.activity_id) not in expected]
+    enrollments = list(
+        Enrollment.objects.filter(
+            child__in=children,
+            status=Enrollment.VALIDATED,
+            start_date__lte=last,
+            end_date__gte=first,
+            activity__in=kiosk_activities(structure).filter(is_active=True),
+        ).select_related("activity")
+    )
     if enrollments:
-        calendar = context.load(structure, day, day)
-        for e in enrollments:
-            if calendar.closed_reason(e.activity, day) is None:
-                expected.setdefault((e.child_id, e.activity_id), (e.activity, []))
+        calendar = context.load(structure, first, last)
+        for day, sessions in expected.items():
+            for e in enrollments:
+                key = (e.child_id, e.activity_id)
+                if e.start_date <= day <= e.end_date and key not in sessions:
+                    if calendar.closed_reason(e.activity, day) is None:
+                        sessions[key] = (e.activity, [])
     return expected
 
 
-def done_events(children, day):
-    """{(child id, activity id, kind): local time} of the effective events of the day (the
-    first arrival, the last departure)."""
+def expected_sessions(structure, children, day):
+    """{(child id, activity id): (activity, booked slot spans)} for the children expected on
+    `day` at the kiosk (see expected_between)."""
+    return expected_between(structure, children, day, day)[day]
+
+
+def done_between(children, first, last):
+    """{day: {(child id, activity id, kind): local time}} of the effective events from `first`
+    to `last` (the first arrival, the last departure of each session)."""
     done = {}
-    rows = effective_events().filter(child__in=children, date=day).order_by("at", "pk")
-    for child_id, activity_id, kind, at in rows.values_list(
-        "child_id", "activity_id", "kind", "at"
+    rows = effective_events().filter(child__in=children, date__range=(first, last))
+    for day, child_id, activity_id, kind, at in rows.order_by("at", "pk").values_list(
+        "date", "child_id", "activity_id", "kind", "at"
     ):
-        key = (child_id, activity_id, kind)
-        if kind == rules.DEPARTURE or key not in done:
-            done[key] = timezone.localtime(at)
+        of_day, key = done.setdefault(day, {}), (child_id, activity_id, kind)
+        if kind == rules.DEPARTURE or key not in of_day:
+            of_day[key] = timezone.localtime(at)
     return done
 
 
@@ -454,15 +521,8 @@ def _session(activity, booked_spans, span, done, child_id):
     }
 
 
-def family_view(kiosk, family, now):
-    """What the kiosk shows after identification: the family's children expected today at the
-    kiosk's structure, their sessions, windows and what is already done (a fixed number of
-    queries)."""
-    day = timezone.localdate(now)
-    children = list(Child.objects.for_family(family))
-    expected = expected_sessions(kiosk.structure, children, day)
-    spans = session_spans({activity_id for _, activity_id in expected})
-    done = done_events(children, day) if expected else {}
+def _children_of_day(children, expected, spans, done):
+    """The children expected one day, each with its sessions (by start time)."""
     result = []
     for child in children:
         sessions = [
@@ -473,9 +533,38 @@ def family_view(kiosk, family, now):
         if sessions:
             sessions.sort(key=lambda s: (s["start"], s["activity"]))
             result.append({"id": child.pk, "first_name": child.first_name, "sessions": sessions})
+    return result
+
+
+def family_view(kiosk, family, now, grant=None):
+    """What the kiosk shows after identification: the family's children expected at the
+    kiosk's structure today and on each following day up to the grant's last day, with their
+    sessions, windows and what is already done (a fixed number of queries, whatever the days).
+
+    Without `grant` (identification), a new grant from today to HORIZON_DAYS later; with one
+    (read back by the kiosk), that grant and its days only. "date" and "children" are today's,
+    as "days" starts with them."""
+    today = timezone.localdate(now)
+    if grant is None:
+        text, last = grant_for(kiosk, family, today), today + datetime.timedelta(HORIZON_DAYS)
+    else:
+        text, last = grant.text, grant.last
+    children = list(Child.objects.for_family(family))
+    expected = expected_between(kiosk.structure, children, today, last)
+    activity_ids = {activity_id for day in expected.values() for _, activity_id in day}
+    spans = session_spans(activity_ids)
+    done = done_between(children, today, last) if activity_ids else {}
+    days = [
+        {
+            "date": day.isoformat(),
+            "children": _children_of_day(children, sessions, spans, done.get(day, {})),
+        }
+        for day, sessions in expected.items()
+    ]
     return {
         "family": {"id": family.pk, "name": family.name},
-        "grant": grant_for(kiosk, family, day),
-        "date": day.isoformat(),
-        "children": result,
+        "grant": text,
+        "date": today.isoformat(),
+        "children": days[0]["children"],
+        "days": days,
     }

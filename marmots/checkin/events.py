@@ -16,6 +16,7 @@ from marmots.core.audit import record
 from marmots.families.models import Child
 
 from . import devices, rules
+from .attendance import effective_events
 from .models import CheckinEvent
 
 FUTURE_MARGIN = datetime.timedelta(minutes=5)
@@ -52,16 +53,18 @@ class _Batch:
 
     kiosk: object
     now: datetime.datetime
-    families: dict = field(default_factory=dict)  # {(grant, day): family or None}
+    grants: dict = field(default_factory=dict)  # {grant: devices.Grant or None}
     children: dict = field(default_factory=dict)  # {family id: {child id: child}}
     activities: dict = field(default_factory=dict)  # {activity id: activity or None}
     spans: dict = field(default_factory=dict)  # {activity id: (start, end)}
     expected: dict = field(default_factory=dict)  # {(child id, day): {activity id: ...}}
 
     def family(self, grant, day):
-        if (grant, day) not in self.families:
-            self.families[(grant, day)] = devices.family_from_grant(self.kiosk, grant, day)
-        return self.families[(grant, day)]
+        """The family the grant names, if it covers `day` (each grant read once)."""
+        if grant not in self.grants:
+            self.grants[grant] = devices.read_grant(self.kiosk, grant)
+        found = self.grants[grant]
+        return found.family if found is not None and found.covers(day) else None
 
     def child(self, family, child_id):
         if family.pk not in self.children:
@@ -112,6 +115,16 @@ def _refusal(batch, item):
     return None, (family, child, activity, local.date())
 
 
+def _done_by_family(kind, child, activity, day):
+    """The family's event of this kind already counting for the session, if any: a second tap
+    (at another door, or from a tablet's stale queue) is the same arrival, not a new one. A
+    staff event does not count: the family's own tap is still wanted."""
+    same = effective_events().filter(
+        child=child, activity=activity, date=day, kind=kind, by_family=True
+    )
+    return same.values_list("pk", flat=True).first()
+
+
 def _first(kiosk, nonce):
     return CheckinEvent.objects.filter(kiosk=kiosk, nonce=nonce).values_list("pk", flat=True)
 
@@ -155,6 +168,9 @@ def record_one(batch, item):
     code, found = _refusal(batch, item)
     if code:
         return result(nonce, REFUSED, code)
+    done = _done_by_family(item["kind"], *found[1:])
+    if done is not None:
+        return result(nonce, DUPLICATE, event_id=done)
     event_id = _write(batch, item, *found)
     if event_id is None:
         return result(nonce, DUPLICATE, event_id=_first(batch.kiosk, nonce).first())

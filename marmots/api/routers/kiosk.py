@@ -2,8 +2,9 @@
 
 Only a kiosk's device token (`kiosk_…`) opens these routes, and it opens nothing else: it is not
 an API token, so every other route refuses it, and a user's API token or session is refused
-here. After identification the kiosk holds a grant for one family and one day; every read and
-every event names it. Errors answer {"detail": "<français>", "code": "<code>"}.
+here. After identification the kiosk holds a grant for one family, from that day to 7 days
+later; every read and every event names it. Errors answer
+{"detail": "<français>", "code": "<code>"}.
 """
 
 import datetime
@@ -192,11 +193,22 @@ class FamilyRefOut(Schema):
     name: str
 
 
-class FamilyViewOut(Schema):
-    family: FamilyRefOut
-    grant: str = Field(..., description="À joindre aux pointages de cette famille, ce jour-là")
+class DayOut(Schema):
     date: datetime.date
     children: list[ChildOut]
+
+
+class FamilyViewOut(Schema):
+    family: FamilyRefOut
+    grant: str = Field(
+        ...,
+        description="À joindre aux pointages de cette famille, d'aujourd'hui aux 7 jours suivants",
+    )
+    date: datetime.date = Field(..., description="Aujourd'hui")
+    children: list[ChildOut] = Field(..., description="Les enfants attendus aujourd'hui")
+    days: list[DayOut] = Field(
+        ..., description="Aujourd'hui puis chaque jour couvert par l'autorisation"
+    )
 
 
 class ResultOut(Schema):
@@ -247,7 +259,8 @@ def me(request):
     summary="Identifier une famille (code ou carte)",
 )
 def identify(request, data: IdentifyIn):
-    """The family's children expected today, and the grant for their check-ins."""
+    """The family's children expected today and on the next 7 days, and the grant for their
+    check-ins."""
     now = timezone.now()
     try:
         family = devices.identify(request.auth, pin=data.pin, card=data.card)
@@ -263,13 +276,13 @@ def identify(request, data: IdentifyIn):
     summary="La famille identifiée (en-tête X-Kiosk-Grant)",
 )
 def family(request):
-    """The view of the family named by the grant, for this kiosk and today only."""
+    """The view of the family named by the grant, for this kiosk, from today to the grant's
+    last day (the same grant: reading it never extends it)."""
     now = timezone.now()
-    grant = request.headers.get("X-Kiosk-Grant", "")
-    found = devices.family_from_grant(request.auth, grant, timezone.localdate(now))
-    if found is None:
+    grant = devices.read_grant(request.auth, request.headers.get("X-Kiosk-Grant", ""))
+    if grant is None or not grant.covers(timezone.localdate(now)):
         return error(403, "autorisation_invalide", BAD_GRANT)
-    return devices.family_view(request.auth, found, now)
+    return devices.family_view(request.auth, grant.family, now, grant=grant)
 
 
 @router.post(

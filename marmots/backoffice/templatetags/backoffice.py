@@ -145,6 +145,7 @@ AUDIT_LABELS = {
     "kiosk.pairing_code": "Code d'appairage de tablette créé",
     "kiosk.paired": "Tablette de pointage appairée",
     "kiosk.revoked": "Tablette de pointage révoquée",
+    "kiosk.keypad_locked": "Tablette : saisie bloquée après des codes incorrects",
     "family_key.pin_set": "Code famille de pointage choisi",
     "family_key.card_renewed": "Carte de pointage renouvelée",
     "checkin.recorded": "Pointage à la tablette",

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -279,20 +280,47 @@ def test_wrong_attempts_spread_over_more_than_ten_minutes_do_not_lock(kiosk, key
 # Grants
 
 
-def test_grant_names_one_family_for_one_kiosk_and_one_day(
+def signed(payload):
+    return signing.dumps(payload, salt=devices.GRANT_SALT)
+
+
+def test_grant_names_one_family_for_one_kiosk_and_eight_days(
     kiosk, family_a, family_b, manager, structure
 ):
     grant = devices.grant_for(kiosk, family_a, MONDAY)
     other = paired_kiosk(manager, structure, "Autre porte")
 
-    assert devices.family_from_grant(kiosk, grant, MONDAY) == family_a
-    assert devices.family_from_grant(kiosk, grant, TUESDAY) is None
+    for day in (MONDAY, TUESDAY, MONDAY + datetime.timedelta(days=7)):
+        assert devices.family_from_grant(kiosk, grant, day) == family_a
+    for day in (MONDAY - datetime.timedelta(days=1), MONDAY + datetime.timedelta(days=8)):
+        assert devices.family_from_grant(kiosk, grant, day) is None
     assert devices.family_from_grant(other, grant, MONDAY) is None
     assert devices.family_from_grant(kiosk, grant[:-2] + "xx", MONDAY) is None
     assert devices.family_from_grant(kiosk, "", MONDAY) is None
     assert devices.family_from_grant(kiosk, None, MONDAY) is None
     for crafted in forged(kiosk, family_b, grant):
         assert devices.family_from_grant(kiosk, crafted, MONDAY) is None
+
+
+def test_a_grant_never_covers_more_than_eight_days(kiosk, family_a):
+    ids = {"k": kiosk.pk, "f": family_a.pk}
+    longer = signed({**ids, "d": "2026-11-30", "u": "2026-12-08"})
+    backwards = signed({**ids, "d": "2026-11-30", "u": "2026-11-29"})
+    not_dates = signed({**ids, "d": "lundi", "u": "2026-12-01"})
+    for grant in (longer, backwards, not_dates):
+        assert devices.read_grant(kiosk, grant) is None
+    # A grant of the first tablets (one day, no "u") keeps working on its day only.
+    one_day = signed({**ids, "d": "2026-11-30"})
+    assert devices.family_from_grant(kiosk, one_day, MONDAY) == family_a
+    assert devices.family_from_grant(kiosk, one_day, TUESDAY) is None
+    grant = devices.grant_for(kiosk, family_a, MONDAY)
+    found = devices.read_grant(kiosk, grant)
+    assert (found.text, found.family, found.first, found.last) == (
+        grant,
+        family_a,
+        MONDAY,
+        datetime.date(2026, 12, 7),
+    )
 
 
 # What the kiosk shows
@@ -343,6 +371,37 @@ def test_family_view_lists_the_children_expected_today(kiosk, house, family_a, s
         },
     ]
     assert [s["slots"] for s in by_name["Tom"]] == ["16h30-17h30, 18h00-18h30"]
+    assert view["days"][0] == {"date": "2026-11-30", "children": view["children"]}
+
+
+def test_family_view_gives_the_next_seven_days_without_closed_days(
+    kiosk, house, family_a, siblings, manager
+):
+    lea, tom = siblings
+    thursday = MONDAY + datetime.timedelta(days=3)
+    book(manager, lea, house.morning.slots.all(), thursday)
+    view = devices.family_view(kiosk, family_a, at(MONDAY, 7, 10))
+
+    days = {
+        d["date"]: {c["first_name"]: c["sessions"] for c in d["children"]} for d in view["days"]
+    }
+    assert list(days) == [str(MONDAY + datetime.timedelta(days=n)) for n in range(8)]
+    # Wednesday and the weekend: the morning and evening activities are closed.
+    assert [day for day, children in days.items() if not children] == [
+        "2026-12-02",
+        "2026-12-05",
+        "2026-12-06",
+    ]
+    # Tom's bookings are Monday's only; on the other open days he is expected as enrolled.
+    assert [s["booked"] for s in days["2026-12-01"]["Tom"]] == [False]
+    (morning, evening) = days["2026-12-03"]["Léa"]
+    assert (morning["booked"], morning["slots"], evening["booked"]) == (True, "7h00-8h30", False)
+    assert morning["windows"] == {"arrival": {"from": "06:00", "until": "08:30"}}
+    assert [s["activity"] for s in days["2026-12-01"]["Léa"]] == [
+        "Périscolaire matin",
+        "Périscolaire soir",
+    ]
+    assert devices.family_from_grant(kiosk, view["grant"], thursday) == family_a
 
 
 def test_family_view_shows_only_effective_events(kiosk, house, family_a, siblings, staff):
@@ -358,9 +417,17 @@ def test_family_view_shows_only_effective_events(kiosk, house, family_a, sibling
     CheckinEvent.objects.create(
         **common, at=at(MONDAY, 7, 0), source="staff", by_family=False, voided=True
     )
+    later = {**common, "date": TUESDAY, "kind": "departure", "activity": house.evening}
+    CheckinEvent.objects.create(**later, at=at(TUESDAY, 17), source="staff", by_family=False)
+    CheckinEvent.objects.create(**later, at=at(TUESDAY, 17, 40), source="staff", by_family=False)
     view = devices.family_view(kiosk, family_a, at(MONDAY, 8))
     (morning,) = [c for c in view["children"] if c["id"] == lea.pk][0]["sessions"][:1]
     assert morning["done"] == {"arrival": "07:35", "departure": None}
+    tuesday = [c for c in view["days"][1]["children"] if c["id"] == lea.pk][0]["sessions"]
+    assert [s["done"] for s in tuesday] == [
+        {"arrival": None, "departure": None},
+        {"arrival": None, "departure": "17:40"},
+    ]
 
 
 def test_no_session_on_a_closed_day_nor_at_another_structure(
@@ -380,8 +447,14 @@ def test_family_view_takes_a_handful_of_queries(
     for n in range(8):
         child = f.ChildFactory(family=family_a, first_name=f"Enfant {n}")
         enroll(house, child, house.morning, house.evening)
-        book(manager, child, slots, MONDAY)
+        for day in (MONDAY, TUESDAY, MONDAY + datetime.timedelta(days=3)):
+            book(manager, child, slots, day)
+            CheckinEvent.objects.create(
+                child=child, activity=house.evening, date=day, kind="departure",
+                at=at(day, 17), source="staff", by_family=False,
+            )  # fmt: skip
     devices.family_view(kiosk, family_a, at(MONDAY, 7))  # the structure calendar, cached
     with django_assert_max_num_queries(6):
         view = devices.family_view(kiosk, family_a, at(MONDAY, 7))
     assert len(view["children"]) == 10
+    assert [len(day["children"]) for day in view["days"]] == [10, 10, 0, 10, 10, 0, 0, 10]

@@ -214,6 +214,13 @@ def test_identify_by_pin_and_by_card(kiosk_client, house, families, family_a, fa
     assert morning["windows"] == {"arrival": {"from": "06:00", "until": "08:30"}}
     assert evening["slots"] == "16h30-18h30" and evening["booked"] is True
     assert [c["id"] for c in by_card["children"]] == [hugo.pk]
+    assert [d["date"] for d in view["days"]][::7] == ["2026-11-30", "2026-12-07"]
+    assert view["days"][0] == {"date": "2026-11-30", "children": view["children"]}
+    (tuesday,) = view["days"][1]["children"]
+    assert [(s["activity"], s["booked"]) for s in tuesday["sessions"]] == [
+        ("Périscolaire matin", True),
+        ("Périscolaire soir", True),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -251,7 +258,7 @@ def test_five_wrong_pins_lock_the_kiosk_for_five_minutes(kiosk_client, families)
         assert post(kiosk_client, "/identify", {"pin": PIN_A}).status_code == 200
 
 
-def test_family_view_needs_this_kiosks_grant_of_today(
+def test_family_view_needs_this_kiosks_grant_covering_today(
     kiosk, kiosk_client, manager, structure, families, family_a, family_b
 ):
     other = paired_kiosk(manager, structure, "Autre porte")
@@ -266,11 +273,16 @@ def test_family_view_needs_this_kiosks_grant_of_today(
             get_family(kiosk_client, ""),
             kiosk_client.get(BASE + "/family"),
         ]
-    with time_machine.travel(at(TUESDAY, 7, 30), tick=False):
+    with time_machine.travel(at(MONDAY + datetime.timedelta(days=8), 7, 30), tick=False):
         refused.append(get_family(kiosk_client, view["grant"]))
     for response in refused:
         assert response.status_code == 403
         assert response.json()["code"] == "autorisation_invalide"
+    with time_machine.travel(at(TUESDAY + datetime.timedelta(days=5), 7, 30), tick=False):
+        later = get_family(kiosk_client, view["grant"]).json()
+    # Read back, a grant gives its own days and is never extended.
+    assert (later["grant"], later["date"]) == (view["grant"], "2026-12-06")
+    assert [d["date"] for d in later["days"]] == ["2026-12-06", "2026-12-07"]
 
 
 # Events
@@ -308,13 +320,13 @@ def test_event_accepted_then_replayed_counts_once(kiosk, kiosk_client, house, fa
 def test_the_same_nonce_from_another_kiosk_is_another_event(
     kiosk_client, manager, structure, house, families
 ):
-    lea, _ = families
+    lea, hugo = families
     other = kiosk_client_for(paired_kiosk(manager, structure, "Autre porte"))
-    with time_machine.travel(at(MONDAY, 7, 42), tick=False):
+    with time_machine.travel(at(MONDAY, 17, 42), tick=False):
         shared = nonce()
-        for client in (kiosk_client, other):
-            grant = identify(client, pin=PIN_A)["grant"]
-            item = event(grant, lea, house.morning, "arrival", at(MONDAY, 7, 41), nonce=shared)
+        for client, pin, child in [(kiosk_client, PIN_A, lea), (other, PIN_B, hugo)]:
+            grant = identify(client, pin=pin)["grant"]
+            item = event(grant, child, house.evening, "departure", at(MONDAY, 17, 41), nonce=shared)
             assert statuses(send(client, item)) == [("accepted", None)]
     assert CheckinEvent.objects.count() == 2
 
@@ -334,6 +346,29 @@ def test_events_uploaded_late_land_on_their_day_and_session(kiosk_client, house,
     assert saved.received_at == at(TUESDAY, 9)
 
 
+def test_a_grant_serves_for_seven_days_then_expires(kiosk_client, manager, house, families):
+    lea, _ = families
+    thursday, next_tuesday = (MONDAY + datetime.timedelta(days=n) for n in (3, 8))
+    for day in (thursday, next_tuesday):
+        book(manager, lea, house.morning.slots.all(), day)
+    with time_machine.travel(at(MONDAY, 7, 30), tick=False):
+        grant = identify(kiosk_client, pin=PIN_A)["grant"]
+    # Offline from Wednesday: the tablet checks Léa in on Thursday with Monday's grant.
+    with time_machine.travel(at(thursday, 7, 45), tick=False):
+        accepted = send(
+            kiosk_client, event(grant, lea, house.morning, "arrival", at(thursday, 7, 40))
+        )
+    with time_machine.travel(at(next_tuesday, 7, 45), tick=False):
+        expired = send(
+            kiosk_client, event(grant, lea, house.morning, "arrival", at(next_tuesday, 7, 40))
+        )
+
+    assert statuses(accepted) == [("accepted", None)]
+    assert statuses(expired) == [("refused", "autorisation_invalide")]
+    saved = CheckinEvent.objects.get()
+    assert (saved.date, saved.activity, saved.at) == (thursday, house.morning, at(thursday, 7, 40))
+
+
 def test_refused_events_write_nothing(
     kiosk, kiosk_client, manager, structure, other_structure, house, families, family_a
 ):
@@ -347,7 +382,7 @@ def test_refused_events_write_nothing(
             "autorisation_invalide": [
                 event(devices.grant_for(other, family_a, MONDAY), lea, house.evening,
                       "departure", now),
-                event(devices.grant_for(kiosk, family_a, MONDAY - datetime.timedelta(days=1)),
+                event(devices.grant_for(kiosk, family_a, MONDAY - datetime.timedelta(days=8)),
                       lea, house.evening, "departure", now),
                 event("forged", lea, house.evening, "departure", now),
                 event(grant, lea, house.morning, "arrival", at(MONDAY, 7) - datetime.timedelta(
@@ -443,14 +478,39 @@ def test_bad_bodies_are_refused_with_a_code_and_write_nothing(kiosk_client, hous
     assert not CheckinEvent.objects.exists()
 
 
-def test_two_hundred_events_are_accepted(kiosk_client, house, families):
+def test_two_hundred_events_are_answered_and_one_arrival_counts_once(kiosk_client, house, families):
     lea, _ = families
     with time_machine.travel(at(MONDAY, 7, 42), tick=False):
         grant = identify(kiosk_client, pin=PIN_A)["grant"]
         items = [event(grant, lea, house.morning, "arrival", at(MONDAY, 7, 41)) for _ in range(200)]
         response = send(kiosk_client, *items)
-    assert statuses(response) == [("accepted", None)] * 200
-    assert CheckinEvent.objects.count() == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted"] + ["duplicate"] * 199
+    # Each later tap points at the arrival that counts.
+    assert {r["event_id"] for r in results} == {results[0]["event_id"]}
+    assert CheckinEvent.objects.count() == 1
+
+
+def test_the_familys_tap_still_counts_after_a_staff_arrival(kiosk_client, house, families, manager):
+    lea, _ = families
+    CheckinEvent.objects.create(
+        child=lea,
+        activity=house.morning,
+        date=MONDAY,
+        kind="arrival",
+        at=at(MONDAY, 7, 35),
+        source=CheckinEvent.STAFF,
+        by_family=False,
+        recorded_by=manager,
+        reason="Arrivée vue par l'équipe",
+    )
+    with time_machine.travel(at(MONDAY, 7, 42), tick=False):
+        grant = identify(kiosk_client, pin=PIN_A)["grant"]
+        response = send(
+            kiosk_client, event(grant, lea, house.morning, "arrival", at(MONDAY, 7, 41))
+        )
+    assert statuses(response) == [("accepted", None)]
+    assert CheckinEvent.objects.filter(by_family=True).count() == 1
 
 
 # Two uploads of the same batch at the same instant (PostgreSQL: real concurrent transactions)

@@ -23,6 +23,20 @@ def test_shell_is_served_without_login_nor_query(client, django_assert_num_queri
     assert '<link rel="manifest" href="/kiosque/manifest.webmanifest">' in html
 
 
+def test_shell_has_the_clock_warning_and_the_refused_count_hidden(client):
+    html = client.get("/kiosque/").content.decode()
+    assert '<p id="ecart-horloge" class="skew" role="alert" hidden></p>' in html
+    assert '<p id="equipe-ecart" class="warning" hidden></p>' in html
+    assert '<p id="refus-nombre" hidden></p>' in html
+
+
+def test_the_script_runs_on_older_tablets_and_in_paris_time(client):
+    script = b"".join(client.get("/static/kiosk/kiosk.js").streaming_content).decode()
+    assert "AbortSignal.timeout" not in script and "structuredClone(" not in script
+    assert 'timeZone: "Europe/Paris"' in script
+    assert "getHours()" not in script and "getDate()" not in script  # the tablet's own zone
+
+
 def test_shell_prefills_the_pairing_code(client):
     html = client.get("/kiosque/?code=ABCD-2345").content.decode()
     assert 'value="ABCD-2345"' in html

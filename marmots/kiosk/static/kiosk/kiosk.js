@@ -1,6 +1,12 @@
 // The check-in kiosk: pairing, identification by PIN or card, check-ins kept in a queue on the
 // tablet and sent when the network allows. Plain JS, no build step. The server re-checks
 // everything; this page only displays and remembers.
+//
+// Offline, the tablet recognises the families it saw online on the last 7 days: it keeps a
+// verifier of their PIN or card (PBKDF2 / SHA-256 with a salt of its own, renewed every 14 days
+// with the whole cache) and their view of today and the next 7 days, with the grant that covers
+// those days. Times on screen and the day of an event are Paris wall time, whatever the
+// tablet's time zone; the time sent is an absolute instant.
 
 const API = document.body.dataset.api;
 const KEYS = {
@@ -8,22 +14,30 @@ const KEYS = {
   kiosk: "marmots.kiosk.info",
   queue: "marmots.kiosk.queue",
   refused: "marmots.kiosk.refused",
-  day: "marmots.kiosk.day",
+  cache: "marmots.kiosk.cache",
   lock: "marmots.kiosk.lock",
+  skew: "marmots.kiosk.skew",
 };
+const OLD_KEYS = ["marmots.kiosk.day"]; // the one-day cache of the first version
 const PIN_LENGTH = 6;
 const IDLE_SECONDS = 20;
 const GOODBYE_SECONDS = 4;
 const RETRY_MS = 15_000;
+const TIMEOUT_MS = 10_000;
+const DEVICE_CHECK_MS = 10 * 60_000;
 const BATCH_SIZE = 200;
-const REFUSED_KEPT = 50;
+const REFUSED_SHOWN = 20;
+const SEEN_DAYS = 7; // a family seen online on any of the last 7 days identifies offline
+const SALT_DAYS = 14; // then a new salt, and the cache starts empty
+const SKEW_MS = 2 * 60_000;
 const PBKDF2_ITERATIONS = 100_000;
 const LOCK = { attempts: 5, windowMs: 10 * 60_000, durationMs: 5 * 60_000 };
 const LABELS = { arrival: "Arrivée", departure: "Départ" };
-const DONE = { arrival: "Arrivé(e) à", departure: "Parti(e) à" };
+const DONE = { arrival: "Arrivée :", departure: "Départ :" };
+const GOODBYE = { arrival: "Bonne journée !", departure: "Bonne soirée !" };
 const NOT_SEEN =
-  "Hors ligne : cette famille n'a pas encore été vue aujourd'hui sur cette tablette. " +
-  "Signalez l'arrivée à l'équipe.";
+  "Hors ligne : cette famille n'a pas encore été vue sur cette tablette. " +
+  "Signalez-vous à l'équipe.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,25 +56,39 @@ function save(key, value) {
   localStorage.setItem(key, JSON.stringify(value));
 }
 
-// ---------------------------------------------------------------- time (the tablet's clock)
+/** A deep copy of plain data (structuredClone is missing from older Safari). */
+const copyOf = (value) => JSON.parse(JSON.stringify(value));
+
+// ---------------------------------------------------------------- time: Paris wall time
 
 const pad2 = (n) => String(n).padStart(2, "0");
 
-function localDate(d = new Date()) {
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+const PARIS = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Europe/Paris",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** An instant in Paris: { date: "2026-11-30", time: "07:42", seconds: since midnight }. */
+function paris(d = new Date()) {
+  const part = {};
+  for (const { type, value } of PARIS.formatToParts(d)) part[type] = value;
+  const hour = part.hour === "24" ? "00" : part.hour; // some engines say 24 at midnight
+  return {
+    date: `${part.year}-${part.month}-${part.day}`,
+    time: `${hour}:${part.minute}`,
+    seconds: Number(hour) * 3600 + Number(part.minute) * 60 + Number(part.second),
+  };
 }
 
-function hhmm(d) {
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-}
-
-/** "2026-11-30T07:42:10+01:00": the tablet's local time with its offset. */
-function isoWithOffset(d) {
-  const offset = -d.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const sign = offset >= 0 ? "+" : "-";
-  const time = `${hhmm(d)}:${pad2(d.getSeconds())}`;
-  return `${localDate(d)}T${time}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+/** Days from one "YYYY-MM-DD" to another (NaN when either is not a date). */
+function daysFrom(first, last) {
+  return (Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / 86_400_000;
 }
 
 /** "07:42" -> "7h42" */
@@ -72,6 +100,11 @@ function frenchTime(value) {
 function secondsOf(value) {
   const [h, m] = value.split(":").map(Number);
   return h * 3600 + m * 60;
+}
+
+/** A server's message after a prefix and a colon: no capital there. */
+function afterColon(text) {
+  return text ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 // ---------------------------------------------------------------- network
@@ -87,34 +120,59 @@ function setOnline(value) {
   }
 }
 
-/** One call to the kiosk API. Throws Offline when the network or the server is down. */
+/** The network failed (fetch's TypeError) or the request was aborted after TIMEOUT_MS. */
+function isNetworkError(error) {
+  return error instanceof TypeError || (error && error.name === "AbortError");
+}
+
+/** One call to the kiosk API. Throws Offline when the network or the server is down; any
+ * other exception is a bug and goes up. */
 async function api(method, path, { body, grant, auth = true } = {}) {
   const headers = { Accept: "application/json" };
   const token = load(KEYS.token, null);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth && token) headers.Authorization = `Bearer ${token}`;
   if (grant) headers["X-Kiosk-Grant"] = grant;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
+  let data;
   try {
     response = await fetch(API + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
-      signal: AbortSignal.timeout(10_000),
+      signal: controller.signal,
     });
-  } catch {
+    data = await response.json().catch((error) => {
+      if (isNetworkError(error)) throw error;
+      return {}; // not JSON (a proxy's error page...)
+    });
+  } catch (error) {
+    if (!isNetworkError(error)) throw error;
     setOnline(false);
     throw new Offline();
+  } finally {
+    clearTimeout(timer);
   }
   if (response.status >= 500) {
     setOnline(false);
     throw new Offline();
   }
   setOnline(true);
-  const data = await response.json().catch(() => ({}));
   if (response.status === 401 && auth && data.code === "tablette_revoquee") unpair(data.detail);
   return { status: response.status, data };
+}
+
+/** Runs `call`; undefined when offline (other errors go up). */
+async function unlessOffline(call) {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Offline) return undefined;
+    throw error;
+  }
 }
 
 /** The French message of an API error, or `fallback` (validation errors carry a list). */
@@ -156,27 +214,42 @@ function renderStatus() {
     `${plural(waiting, "pointage")} non transmis : ${kept} sur la tablette.`;
   const kiosk = load(KEYS.kiosk, null);
   $("nom-tablette").textContent = kiosk ? kiosk.name : "non appairée";
+  renderSkew();
   renderRefused();
+}
+
+function renderSkew() {
+  const minutes = load(KEYS.skew, 0);
+  const text = minutes ? `L'horloge de la tablette a ${minutes} minutes d'écart : réglez-la` : "";
+  for (const id of ["ecart-horloge", "equipe-ecart"]) {
+    $(id).hidden = !minutes;
+    $(id).textContent = text;
+  }
 }
 
 function renderRefused() {
   const refused = load(KEYS.refused, []);
-  const list = $("refuses");
-  list.replaceChildren(
-    ...refused.map((e) => {
+  const count = $("refus-nombre");
+  const n = refused.length;
+  count.hidden = n === 0;
+  count.textContent =
+    `${plural(n, "pointage")} refusé${n > 1 ? "s" : ""}` +
+    (n > REFUSED_SHOWN ? ` : voici les ${REFUSED_SHOWN} plus récents.` : ".");
+  $("refuses").replaceChildren(
+    ...refused.slice(0, REFUSED_SHOWN).map((e) => {
       const item = document.createElement("li");
       const when = `${e.date.slice(8, 10)}/${e.date.slice(5, 7)} ${frenchTime(e.time)}`;
       const what = `${e.child_name} – ${e.activity} – ${LABELS[e.kind]} du ${when}`;
-      item.textContent = `${what} : ${e.detail || "refusé"}`;
+      item.textContent = `${what} : ${afterColon(e.detail) || "refusé"}`;
       return item;
     }),
   );
-  $("aucun-refus").hidden = refused.length > 0;
-  $("vider-refus").hidden = refused.length === 0;
+  $("aucun-refus").hidden = n > 0;
+  $("vider-refus").hidden = n === 0;
 }
 
 function tickClock() {
-  $("horloge").textContent = frenchTime(hhmm(new Date()));
+  $("horloge").textContent = frenchTime(paris().time);
 }
 
 // ---------------------------------------------------------------- pairing
@@ -190,10 +263,8 @@ async function pair(event) {
     return;
   }
   error.textContent = "";
-  let answer;
-  try {
-    answer = await api("POST", "pair", { body: { code }, auth: false });
-  } catch {
+  const answer = await unlessOffline(() => api("POST", "pair", { body: { code }, auth: false }));
+  if (answer === undefined) {
     error.textContent = "Pas de réseau : l'appairage demande une connexion. Réessayez.";
     return;
   }
@@ -206,7 +277,7 @@ async function pair(event) {
   $("code-appairage").value = "";
   history.replaceState(null, "", location.pathname);
   goStart();
-  flush();
+  checkDevice().then(flush);
 }
 
 function unpair(detail) {
@@ -219,16 +290,20 @@ function unpair(detail) {
   renderStatus();
 }
 
+/** Who the tablet is, and how far its clock is from the server's (offline: what it knows). */
 async function checkDevice() {
-  try {
-    const { status, data } = await api("GET", "me");
-    if (status === 200 && data.kiosk) {
-      save(KEYS.kiosk, data.kiosk);
-      renderStatus();
-    }
-  } catch {
-    // Offline: the tablet keeps working from what it knows.
+  if (!load(KEYS.token, null)) return;
+  const sent = Date.now();
+  const answer = await unlessOffline(() => api("GET", "me"));
+  if (!answer || answer.status !== 200 || !answer.data.kiosk) return;
+  save(KEYS.kiosk, answer.data.kiosk);
+  // At most 3 decimals: older Safari parses no more.
+  const server = Date.parse(String(answer.data.server_time).replace(/(\.\d{3})\d+/, "$1"));
+  if (!Number.isNaN(server)) {
+    const skew = Math.abs((sent + Date.now()) / 2 - server);
+    save(KEYS.skew, skew > SKEW_MS ? Math.round(skew / 60_000) : 0);
   }
+  renderStatus();
 }
 
 // ---------------------------------------------------------------- PIN pad and lock
@@ -295,7 +370,7 @@ function renderLock() {
   if (until) {
     pin = "";
     renderPin();
-    const end = frenchTime(hhmm(new Date(until)));
+    const end = frenchTime(paris(new Date(until)).time);
     $("erreur-accueil").textContent = `Trop d'essais : la saisie est bloquée jusqu'à ${end}.`;
   } else {
     $("erreur-accueil").textContent = "";
@@ -308,7 +383,12 @@ async function identify(secret) {
   busy = true;
   $("erreur-accueil").textContent = "Recherche…";
   try {
-    const { status, data } = await api("POST", "identify", { body: secret });
+    const answer = await unlessOffline(() => api("POST", "identify", { body: secret }));
+    if (answer === undefined) {
+      await identifyOffline(secret);
+      return;
+    }
+    const { status, data } = answer;
     if (status === 200) {
       await remember(secret, data);
       openFamily(data, false);
@@ -318,9 +398,6 @@ async function identify(secret) {
     } else if (status !== 401) {
       $("erreur-accueil").textContent = said(data, "Code incorrect.");
     }
-  } catch (error) {
-    if (!(error instanceof Offline)) throw error;
-    await identifyOffline(secret);
   } finally {
     busy = false;
     pin = "";
@@ -329,11 +406,13 @@ async function identify(secret) {
 }
 
 async function identifyOffline(secret) {
-  const day = todayCache();
-  const familyId = crypto.subtle && day.keys[await verifier(secret, day.salt)];
-  const view = familyId && day.families[familyId];
-  if (view) {
-    openFamily(view, true);
+  const cache = offlineCache();
+  const familyId = crypto.subtle ? cache.keys[await verifier(secret, cache.salt)] : undefined;
+  const entry = familyId === undefined ? null : cache.families[familyId];
+  const today = paris().date;
+  const day = entry && entry.view.days.find((d) => d.date === today);
+  if (day) {
+    openFamily({ ...entry.view, date: day.date, children: day.children }, true);
     return;
   }
   $("erreur-accueil").textContent = NOT_SEEN;
@@ -341,17 +420,41 @@ async function identifyOffline(secret) {
   renderLock();
 }
 
-// ---------------------------------------------------------------- the day's offline cache
+// ---------------------------------------------------------------- the offline cache
 
-/** Today's cache (purged when the day changes): a salt, verifiers -> family id, views. */
-function todayCache() {
-  const today = localDate();
-  const day = load(KEYS.day, null);
-  if (day && day.date === today) return day;
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  const fresh = { date: today, salt: toHex(salt), keys: {}, families: {} };
-  save(KEYS.day, fresh);
-  return fresh;
+function newCache(today) {
+  const salt = toHex(crypto.getRandomValues(new Uint8Array(16)));
+  return { since: today, salt, keys: {}, families: {} };
+}
+
+/** The cache of the families seen online: { since, salt, keys: { verifier: family id },
+ * families: { id: { seen: day, view: { family, grant, days } } } }. Families not seen on the
+ * last SEEN_DAYS days are dropped, with their verifiers; after SALT_DAYS, everything. */
+function offlineCache() {
+  const today = paris().date;
+  const cache = load(KEYS.cache, null);
+  const age = cache ? daysFrom(cache.since, today) : NaN;
+  if (!cache || !cache.keys || !cache.families || !(age >= 0 && age < SALT_DAYS)) {
+    const fresh = newCache(today);
+    save(KEYS.cache, fresh);
+    return fresh;
+  }
+  let changed = false;
+  for (const [id, entry] of Object.entries(cache.families)) {
+    const seen = daysFrom(entry.seen, today);
+    if (!(seen >= 0 && seen <= SEEN_DAYS)) {
+      delete cache.families[id];
+      changed = true;
+    }
+  }
+  for (const [key, id] of Object.entries(cache.keys)) {
+    if (!cache.families[id]) {
+      delete cache.keys[key];
+      changed = true;
+    }
+  }
+  if (changed) save(KEYS.cache, cache);
+  return cache;
 }
 
 function toHex(buffer) {
@@ -362,7 +465,7 @@ function fromHex(hex) {
   return new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
 }
 
-/** PBKDF2-SHA256 of a PIN with the day's salt, or SHA-256 of a card's content. */
+/** PBKDF2-SHA256 of a PIN with the tablet's salt, or SHA-256 of a card's content. */
 async function verifier(secret, salt) {
   const bytes = new TextEncoder().encode(secret.pin ?? secret.card);
   if (secret.pin === undefined) {
@@ -373,22 +476,32 @@ async function verifier(secret, salt) {
   return `pin:${toHex(await crypto.subtle.deriveBits(params, key, 256))}`;
 }
 
+/** Keeps what an online identification gave: the family's entry is replaced, and its former
+ * verifier of the same kind (a changed PIN, a renewed card) removed. */
 async function remember(secret, view) {
   if (!crypto.subtle) return; // not a secure context (plain HTTP): no offline identification
-  const key = await verifier(secret, todayCache().salt);
-  const day = todayCache();
-  day.keys[key] = view.family.id;
-  day.families[view.family.id] = view;
-  save(KEYS.day, day);
+  const salt = offlineCache().salt;
+  const key = await verifier(secret, salt);
+  const cache = offlineCache();
+  if (cache.salt !== salt) return; // renewed meanwhile (midnight of the 14th day)
+  const id = view.family.id;
+  const kind = key.slice(0, key.indexOf(":") + 1);
+  for (const [other, familyId] of Object.entries(cache.keys)) {
+    if (familyId === id && other.startsWith(kind)) delete cache.keys[other];
+  }
+  cache.keys[key] = id;
+  const days = view.days || [{ date: view.date, children: view.children }];
+  cache.families[id] = { seen: paris().date, view: { family: view.family, grant: view.grant, days } };
+  save(KEYS.cache, cache);
 }
 
-/** Applies `change` to the cached view of a family, if the tablet keeps one today. */
+/** Applies `change` to the cached view of a family, if the tablet keeps one. */
 function updateCachedView(familyId, change) {
-  const day = todayCache();
-  const view = day.families[familyId];
-  if (!view) return;
-  change(view);
-  save(KEYS.day, day);
+  const cache = offlineCache();
+  const entry = cache.families[familyId];
+  if (!entry) return;
+  change(entry.view);
+  save(KEYS.cache, cache);
 }
 
 // ---------------------------------------------------------------- the family screen
@@ -396,9 +509,12 @@ function updateCachedView(familyId, change) {
 let family = null;
 let countdown = null;
 
+/** The session of an event in a view: the screen's (one day) or the cache's (`days`). */
 function sessionOf(view, event) {
-  if (view.date !== event.date) return null;
-  const child = view.children.find((c) => c.id === event.child_id);
+  const day = view.days
+    ? view.days.find((d) => d.date === event.date)
+    : view.date === event.date && view;
+  const child = day && day.children.find((c) => c.id === event.child_id);
   return child ? child.sessions.find((s) => s.activity_id === event.activity_id) : null;
 }
 
@@ -416,10 +532,11 @@ function unmarkDone(view, event) {
   }
 }
 
+/** Shows a family's day: `view` has { family, grant, date, children }. */
 function openFamily(view, offline) {
-  const copy = structuredClone(view);
-  for (const event of load(KEYS.queue, [])) markDone(copy, event);
-  family = { view: copy, offline };
+  const shown = copyOf({ family: view.family, grant: view.grant, date: view.date, children: view.children });
+  for (const event of load(KEYS.queue, [])) markDone(shown, event);
+  family = { view: shown, offline };
   $("erreur-famille").textContent = "";
   $("au-revoir").textContent = "";
   renderFamily();
@@ -433,9 +550,9 @@ function leaveFamily() {
   $("enfants").replaceChildren();
 }
 
-/** The kind to offer now: a window holds the time and it is not done yet. */
-function actionFor(session, now) {
-  const seconds = now.getHours() * 3600 + now.getMinutes() * 60 + now.getSeconds();
+/** The kind to offer at `seconds` (Paris, since midnight): a window holds the time and it is
+ * not done yet. */
+function actionFor(session, seconds) {
   const done = session.done || {};
   const open = Object.entries(session.windows || {})
     .filter(([kind, w]) => !done[kind] && secondsOf(w.from) <= seconds && seconds <= secondsOf(w.until))
@@ -453,7 +570,7 @@ function element(tag, className, text) {
   return node;
 }
 
-function renderSession(child, session, now) {
+function renderSession(child, session, seconds) {
   const item = element("li", "session");
   const name = element("p", "session-name", session.activity);
   name.append(" ", element("span", "slots", session.slots));
@@ -463,7 +580,7 @@ function renderSession(child, session, now) {
     const at = session.done && session.done[kind];
     if (at) item.append(element("p", `done ${kind}`, `${DONE[kind]} ${frenchTime(at)}`));
   }
-  const kind = actionFor(session, now);
+  const kind = actionFor(session, seconds);
   if (kind) {
     const button = element("button", `big action ${kind}`, LABELS[kind]);
     button.type = "button";
@@ -478,14 +595,14 @@ function renderSession(child, session, now) {
 
 function renderFamily() {
   const { view, offline } = family;
-  const now = new Date();
+  const { seconds } = paris();
   $("t-famille").textContent = `Famille ${view.family.name}`;
   $("famille-source").hidden = !offline;
   const cards = view.children.map((child) => {
     const card = element("section", "child");
     const heading = element("h2", "", child.first_name);
     const list = element("ul", "sessions");
-    list.append(...child.sessions.map((s) => renderSession(child, s, now)));
+    list.append(...child.sessions.map((s) => renderSession(child, s, seconds)));
     card.append(heading, list);
     return card;
   });
@@ -503,16 +620,17 @@ function newNonce() {
 
 function checkIn(child, session, kind) {
   const now = new Date();
+  const { date, time } = paris(now);
   const event = {
     nonce: newNonce(),
     grant: family.view.grant,
     child_id: child.id,
     activity_id: session.activity_id,
     kind,
-    device_time: isoWithOffset(now),
+    device_time: now.toISOString(), // an instant: the server finds its day in Paris
     // For this screen and the staff panel only (not sent):
-    date: localDate(now),
-    time: hhmm(now),
+    date,
+    time,
     family_id: family.view.family.id,
     child_name: child.first_name,
     activity: session.activity,
@@ -524,7 +642,7 @@ function checkIn(child, session, kind) {
   updateCachedView(event.family_id, (view) => markDone(view, event));
   renderFamily();
   renderStatus();
-  $("au-revoir").textContent = "Bonne journée !";
+  $("au-revoir").textContent = GOODBYE[kind];
   startCountdown(GOODBYE_SECONDS, true);
   flush();
 }
@@ -566,18 +684,21 @@ async function sendQueue() {
   while (load(KEYS.token, null)) {
     const batch = load(KEYS.queue, []).slice(0, BATCH_SIZE);
     if (!batch.length) return;
-    let answer;
-    try {
-      answer = await api("POST", "events", { body: { events: batch.map(onWire) } });
-    } catch {
-      return; // offline or server down: kept, sent later
-    }
-    const { status, data } = answer;
-    let settled = 0;
-    if (status === 200) settled = settle(batch, data.results || []);
-    else if ([400, 413, 422].includes(status)) settled = settle(batch, refuseAll(batch, data));
-    if (!settled) return;
+    const settled = await unlessOffline(() => sendBatch(batch));
+    if (!settled) return; // offline, server down, or nothing answered: kept, sent later
   }
+}
+
+/** Sends `batch`; the number of its events settled. A batch too large (413) or refused as a
+ * whole (400, 422) is split in halves, each sent again, down to the one bad event. */
+async function sendBatch(batch) {
+  const { status, data } = await api("POST", "events", { body: { events: batch.map(onWire) } });
+  if (status === 200) return settle(batch, data.results || []);
+  if (![400, 413, 422].includes(status)) return 0; // revoked, locked...: kept
+  if (batch.length === 1) return settle(batch, refuseAll(batch, data));
+  const half = Math.ceil(batch.length / 2);
+  const first = await sendBatch(batch.slice(0, half));
+  return first + (await sendBatch(batch.slice(half)));
 }
 
 function refuseAll(batch, data) {
@@ -602,13 +723,15 @@ function settle(batch, results) {
   return answered.length;
 }
 
+/** All refused events are kept (newest first) until the staff empty the list. */
 function keepRefused(refused) {
-  save(KEYS.refused, [...refused, ...load(KEYS.refused, [])].slice(0, REFUSED_KEPT));
+  save(KEYS.refused, [...refused.reverse(), ...load(KEYS.refused, [])]);
   for (const event of refused) {
     updateCachedView(event.family_id, (view) => unmarkDone(view, event));
     if (family && family.view.family.id === event.family_id) {
       unmarkDone(family.view, event);
-      $("erreur-famille").textContent = `Pointage refusé pour ${event.child_name} : ${event.detail}`;
+      $("erreur-famille").textContent =
+        `Pointage refusé pour ${event.child_name} : ${afterColon(event.detail)}`;
       renderFamily();
     }
   }
@@ -713,7 +836,7 @@ function wire() {
   document.addEventListener("keydown", onKey);
   window.addEventListener("online", () => {
     setOnline(true);
-    flush();
+    checkDevice().then(flush);
   });
   window.addEventListener("offline", () => setOnline(false));
 }
@@ -725,7 +848,8 @@ function tick() {
 }
 
 function boot() {
-  todayCache(); // purges the cache of another day
+  for (const key of OLD_KEYS) localStorage.removeItem(key);
+  offlineCache(); // drops what is too old
   wire();
   $("non-securise").hidden = window.isSecureContext;
   renderStatus();
@@ -741,6 +865,7 @@ function boot() {
   }
   setInterval(tick, 500);
   setInterval(flush, RETRY_MS);
+  setInterval(checkDevice, DEVICE_CHECK_MS);
   if ("serviceWorker" in navigator) {
     const { sw, scope } = document.body.dataset;
     navigator.serviceWorker.register(sw, { scope }).catch(() => {});
