@@ -63,19 +63,9 @@ def day_sessions(activities, structures, day):
     ]
 
 
-def _hm(moment):
-    return f"{moment.hour}h{moment.minute:02d}"
-
-
 def merged_spans(slots):
     """[(start, end)] -> ["7h00-8h30"], contiguous or overlapping slots merged."""
-    spans = []
-    for start, end in sorted(slots):
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
-    return [f"{_hm(start)}-{_hm(end)}" for start, end in spans]
+    return [rules.fr_span(start, end) for start, end in rules.merge_spans(slots)]
 
 
 def _opening(activity):

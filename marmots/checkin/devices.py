@@ -405,19 +405,9 @@ def hm(moment):
     return f"{moment:%H:%M}"
 
 
-def fr_span(start, end):
-    return f"{start.hour}h{start.minute:02d}-{end.hour}h{end.minute:02d}"
-
-
 def booked_slots_text(spans):
     """ "7h30-8h30" for 7:30-8:00 + 8:00-8:30: contiguous slots merged, others comma-separated."""
-    merged = []
-    for start, end in sorted(spans):
-        if merged and merged[-1][1] >= start:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return ", ".join(fr_span(s, e) for s, e in merged)
+    return ", ".join(rules.fr_span(s, e) for s, e in rules.merge_spans(spans))
 
 
 def kiosk_activities(structure):

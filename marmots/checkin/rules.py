@@ -60,6 +60,23 @@ def event_fits(kind, moment, family_events, start, end):
     return window is not None and moment in window
 
 
+def merge_spans(spans):
+    """[(start, end)] sorted, contiguous or overlapping ones merged: 7:30-8:00 and 8:00-8:30
+    make 7:30-8:30."""
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def fr_span(start, end):
+    """ "7h30-8h30" """
+    return f"{start.hour}h{start.minute:02d}-{end.hour}h{end.minute:02d}"
+
+
 @dataclass(frozen=True)
 class Session:
     """What the missed check-in rule needs to know of one session."""
