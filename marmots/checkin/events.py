@@ -57,7 +57,7 @@ class _Batch:
     children: dict = field(default_factory=dict)  # {family id: {child id: child}}
     activities: dict = field(default_factory=dict)  # {activity id: activity or None}
     spans: dict = field(default_factory=dict)  # {activity id: (start, end)}
-    expected: dict = field(default_factory=dict)  # {(child id, day): {activity id: ...}}
+    expected: dict = field(default_factory=dict)  # {(family id, day): {(child id, activity id)}}
 
     def family(self, grant, day):
         """The family the grant names, if it covers `day` (each grant read once)."""
@@ -81,12 +81,14 @@ class _Batch:
                 self.spans.update(devices.session_spans([activity.pk]))
         return self.activities[activity_id]
 
-    def expects(self, child, activity, day):
-        key = (child.pk, day)
+    def expects(self, family, child, activity, day):
+        """Whether the child is expected in the activity that day; read once per family and
+        day, siblings together."""
+        key = (family.pk, day)
         if key not in self.expected:
-            sessions = devices.expected_sessions(self.kiosk.structure, [child], day)
-            self.expected[key] = {activity_id for _, activity_id in sessions}
-        return activity.pk in self.expected[key]
+            children = list(self.children[family.pk].values())
+            self.expected[key] = set(devices.expected_sessions(self.kiosk.structure, children, day))
+        return (child.pk, activity.pk) in self.expected[key]
 
 
 def _refusal(batch, item):
@@ -104,7 +106,7 @@ def _refusal(batch, item):
     if child is None:
         return "enfant_inconnu", None
     activity = batch.activity(item["activity_id"])
-    if activity is None or not batch.expects(child, activity, local.date()):
+    if activity is None or not batch.expects(family, child, activity, local.date()):
         return "seance_inconnue", None
     asked = activity.family_events
     if item["kind"] not in asked or activity.pk not in batch.spans:

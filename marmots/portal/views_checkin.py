@@ -78,8 +78,7 @@ def month_of_children(children, first, last, today):
     for child in children:
         month = months[child.pk]
         missed = [_missed_line(a, activities[a.activity_id]) for a in month.sessions]
-        level = month.warning if month.count else None
-        result.append(ChildMonth(child, month.count, month.threshold, level, missed))
+        result.append(ChildMonth(child, month.count, month.threshold, month.warning, missed))
     return result
 
 
