@@ -230,3 +230,11 @@ def house(structure):
     from tests import house as h
 
     return h.build(structure)
+
+
+@pytest.fixture
+def tariffs(house):
+    """The demo prices of the shared demo settings, valid from 1 September 2026."""
+    from marmots.billing.demo import create_demo_tariffs
+
+    return create_demo_tariffs(house.structure)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "marmots.enrollments",
     "marmots.bookings",
     "marmots.checkin",
+    "marmots.billing",
     "marmots.kiosk",
     "marmots.portal",
     "marmots.backoffice",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("inscriptions/", include("marmots.backoffice.urls_enrollments")),
     path("reservations/", include("marmots.backoffice.urls_bookings")),
     path("pointage/", include("marmots.backoffice.urls_checkin")),
+    path("facturation/", include("marmots.backoffice.urls_billing")),
 ]

@@ -14,4 +14,5 @@ urlpatterns = [
     path("portail/reservations/", include("marmots.portal.urls_bookings")),
     path("portail/semaine-type/", include("marmots.portal.urls_weekly")),
     path("portail/pointage/", include("marmots.portal.urls_checkin")),
+    path("portail/compte/", include("marmots.portal.urls_billing")),
 ]
