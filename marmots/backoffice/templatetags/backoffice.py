@@ -153,6 +153,23 @@ AUDIT_LABELS = {
     "checkin.void": "Pointage annulé par l'équipe",
     "checkin.staff_add": "Pointage ajouté par l'équipe",
     "register.mark": "Présence notée au registre",
+    # Billing settings (issue 5: tariffs, billing settings, third-party aid)
+    "tariff.create": "Tarif créé",
+    "tariff.update": "Tarif modifié",
+    "tariff.end": "Tarif terminé (remplacé par un nouveau tarif)",
+    "tariff.replace": "Nouveau tarif à partir d'une date",
+    "billing_settings.update": "Réglages de facturation modifiés",
+    "aid.create": "Aide d'un tiers enregistrée",
+    "aid.update": "Aide d'un tiers modifiée",
+    "aid.end": "Aide d'un tiers terminée",
+    # Billing (issue 5: invoicing engine)
+    "invoicing.start": "Facturation mensuelle lancée",
+    "invoicing.recompute": "Brouillon de facturation recalculé",
+    "invoicing.discard": "Facturation mensuelle abandonnée",
+    "invoicing.issue": "Factures émises",
+    "anomaly.review": "Anomalie de facturation vérifiée",
+    "invoice.credit_note": "Avoir émis",
+    "payment.record": "Règlement enregistré",
 }
 
 VERBS = {"create": "création", "update": "modification", "delete": "suppression"}

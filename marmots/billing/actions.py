@@ -1,0 +1,480 @@
+"""Billing actions: start, recompute, discard and issue a monthly run, review its anomalies;
+correct an issued invoice by a credit note; record a payment.
+
+Each action checks who acts, owns its transaction, writes its audit entry and says in French
+why it refuses. Numbers are given while the series' `InvoiceSequence` row is locked, so two
+runs issued at once get continuous numbers with no gap; the database's unique constraint backs
+it. Issued invoices never change: a credit note (negative lines) corrects them.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from marmots.core.access import is_manager
+from marmots.core.audit import record
+from marmots.families.models import Family
+
+from . import tasks
+from .balances import settings_for, unpaid_invoices
+from .invoicing import month_bounds, school_year
+from .models import (
+    Allocation,
+    Anomaly,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    InvoicingRun,
+    Membership,
+    Payment,
+)
+from .money import ZERO, fr_money, money
+
+LIVE_EXISTS = "Une facturation de ce mois est déjà en cours : terminez-la ou abandonnez-la d'abord."
+FUTURE_MONTH = "Ce mois n'a pas commencé : on ne le facture pas encore."
+ISSUED_ALREADY = (
+    "Cette facturation est émise : ses factures ne changent plus (corrigez-les par un avoir)."
+)
+NOT_DRAFTED = "Le brouillon n'est pas prêt : attendez la fin du calcul."
+MEMBERSHIP_TAKEN = (
+    "Une adhésion de ce brouillon a déjà été facturée ailleurs : recalculez le brouillon."
+)
+
+
+def check_manager(actor, structure):
+    """The actor manages the structure; None is the system itself (a management command, the
+    benchmark), never a web request, whose user is at least anonymous."""
+    if actor is not None and not is_manager(actor, structure):
+        raise PermissionDenied("Action réservée au gestionnaire de la structure.")
+
+
+def _locked(run):
+    """The run's row, locked (not its structure's: runs of other months go on)."""
+    runs = InvoicingRun.objects.select_for_update(of=("self",)).select_related("structure")
+    return runs.get(pk=run.pk)
+
+
+def _clear_draft(run):
+    Invoice.objects.filter(run=run, status=Invoice.DRAFT).delete()
+    Anomaly.objects.filter(run=run).delete()
+
+
+def _fresh(run):
+    run.refresh_from_db()
+    return run
+
+
+def live_run(structure, month):
+    """The month's run that is not issued, failed or discarded, if any."""
+    first, _ = month_bounds(month)
+    live = InvoicingRun.objects.filter(structure=structure, month=first)
+    return live.filter(status__in=InvoicingRun.LIVE).first()
+
+
+def start_run(structure, month, actor):
+    """A run for the month holding `month`, drafted by the task (at once in tests and in the
+    demo). The current month may be drafted before its end (the page says it is not over);
+    a month to come may not. A second live run of the month is refused, even when two
+    managers start it at the same instant (the database's unique constraint decides)."""
+    check_manager(actor, structure)
+    first, _ = month_bounds(month)
+    if first > timezone.localdate():
+        raise ValidationError(FUTURE_MONTH)
+    try:
+        with transaction.atomic():
+            if live_run(structure, first) is not None:
+                raise ValidationError(LIVE_EXISTS)
+            run = InvoicingRun.objects.create(structure=structure, month=first, started_by=actor)
+            record(actor, "invoicing.start", run, after={"month": first.isoformat()})
+    except IntegrityError:
+        raise ValidationError(LIVE_EXISTS) from None
+    tasks.draft_run.enqueue(run.pk)
+    return _fresh(run)
+
+
+def recompute_run(run, actor):
+    """Draft the run again from today's data (a drafted or failed run)."""
+    check_manager(actor, run.structure)
+    try:
+        with transaction.atomic():
+            locked = _locked(run)
+            if locked.status == InvoicingRun.ISSUED:
+                raise ValidationError(ISSUED_ALREADY)
+            if locked.status not in (InvoicingRun.DRAFTED, InvoicingRun.FAILED):
+                raise ValidationError(
+                    "Seul un brouillon prêt ou un calcul en échec peut être recalculé."
+                )
+            _clear_draft(locked)
+            before = {"status": locked.status}
+            locked.status, locked.error = InvoicingRun.QUEUED, ""
+            locked.families_done = locked.families_total = 0
+            locked.drafted_at = None
+            locked.save()
+            record(actor, "invoicing.recompute", locked, before=before, after={"status": "queued"})
+    except IntegrityError:
+        raise ValidationError(LIVE_EXISTS) from None
+    tasks.draft_run.enqueue(run.pk)
+    return _fresh(run)
+
+
+def discard_run(run, actor):
+    """Abandon a run that is not issued: its draft invoices and anomalies are deleted."""
+    check_manager(actor, run.structure)
+    with transaction.atomic():
+        locked = _locked(run)
+        if locked.status == InvoicingRun.ISSUED:
+            raise ValidationError(ISSUED_ALREADY)
+        if locked.status == InvoicingRun.DISCARDED:
+            raise ValidationError("Cette facturation est déjà abandonnée.")
+        if locked.status == InvoicingRun.ISSUING:
+            raise ValidationError("L'émission est en cours : elle ne peut plus être abandonnée.")
+        _clear_draft(locked)
+        before = {"status": locked.status}
+        locked.status = InvoicingRun.DISCARDED
+        locked.save(update_fields=["status"])
+        record(actor, "invoicing.discard", locked, before=before, after={"status": "discarded"})
+    return _fresh(run)
+
+
+def review_anomaly(anomaly, actor, note=""):
+    """Mark an anomaly of a drafted run as reviewed, with the manager's note."""
+    check_manager(actor, anomaly.run.structure)
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError("La remarque ne doit pas dépasser 300 caractères.")
+    with transaction.atomic():
+        run = _locked(anomaly.run)
+        if run.status != InvoicingRun.DRAFTED:
+            raise ValidationError(NOT_DRAFTED)
+        locked = Anomaly.objects.select_for_update().get(pk=anomaly.pk)
+        locked.reviewed_at, locked.reviewed_by, locked.note = timezone.now(), actor, note
+        locked.save(update_fields=["reviewed_at", "reviewed_by", "note"])
+        record(
+            actor,
+            "anomaly.review",
+            locked,
+            family_id=locked.family_id,
+            after={"kind": locked.kind, "message": locked.message, "note": note},
+        )
+    anomaly.refresh_from_db()
+    return anomaly
+
+
+def take_numbers(structure, series, year, count):
+    """`count` continuous numbers of the series and year, the sequence row locked until the
+    caller's transaction ends (the caller holds a transaction)."""
+    InvoiceSequence.objects.get_or_create(structure=structure, series=series, year=year)
+    sequence = InvoiceSequence.objects.select_for_update().get(
+        structure=structure, series=series, year=year
+    )
+    first = sequence.last_number + 1
+    sequence.last_number += count
+    sequence.save(update_fields=["last_number"])
+    return range(first, first + count)
+
+
+def issue_run(run, actor, *, notify=True):
+    """Number the run's drafts (continuous per series and year, in family-name order), date
+    them, record the memberships billed, then e-mail each family its invoice (not when
+    `notify` is false: the demo sends nothing)."""
+    check_manager(actor, run.structure)
+    payment_days = settings_for(run.structure).payment_days
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        locked = _locked(run)
+        if locked.status == InvoicingRun.ISSUED:
+            raise ValidationError("Cette facturation est déjà émise.")
+        if locked.status != InvoicingRun.DRAFTED:
+            raise ValidationError(NOT_DRAFTED)
+        waiting = locked.anomalies.filter(reviewed_at__isnull=True).count()
+        if waiting:
+            raise ValidationError(
+                f"{waiting} anomalie{'s' if waiting > 1 else ''} à vérifier avant l'émission."
+            )
+        drafts = list(
+            Invoice.objects.filter(run=locked, status=Invoice.DRAFT)
+            .order_by("family__name", "family_id", "pk")
+            .only("pk", "series", "family_id")
+        )
+        due = today + datetime.timedelta(days=payment_days)
+        numbered = []
+        for series in sorted({d.series for d in drafts}):
+            mine = [d for d in drafts if d.series == series]
+            numbers = take_numbers(locked.structure, series, today.year, len(mine))
+            numbered += zip((d.pk for d in mine), numbers, strict=True)
+        _mark_issued(numbered, today.year, now, due)
+        _record_memberships(locked)
+        locked.status, locked.issued_at, locked.issued_by = InvoicingRun.ISSUED, now, actor
+        locked.save(update_fields=["status", "issued_at", "issued_by"])
+        record(actor, "invoicing.issue", locked, after={"invoices": len(drafts)})
+        if notify:
+            transaction.on_commit(lambda: _send_all(run.pk), robust=True)
+    return _fresh(run)
+
+
+def _mark_issued(numbered, year, now, due):
+    """Give each draft (id, number) its number and dates: one statement per invoice, sent in
+    one batch (a month is thousands of invoices; a CASE over all of them is much slower)."""
+    ops = connection.ops
+    columns = ["status", "year", "number", "issued_at", "due_date"]
+    assignments = ", ".join(
+        f"{ops.quote_name(Invoice._meta.get_field(c).column)} = %s" for c in columns
+    )
+    table, pk = ops.quote_name(Invoice._meta.db_table), ops.quote_name(Invoice._meta.pk.column)
+    issued_at, due_date = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(due)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE {pk} = %s",
+            [(Invoice.ISSUED, year, n, issued_at, due_date, pk) for pk, n in numbered],
+        )
+
+
+def _record_memberships(run):
+    year = school_year(run.month)
+    lines = InvoiceLine.objects.filter(
+        invoice__run=run, invoice__status=Invoice.ISSUED, kind=InvoiceLine.MEMBERSHIP
+    ).values_list("pk", "invoice__family_id", "child_id")
+    rows = [
+        Membership(
+            structure_id=run.structure_id,
+            family_id=family_id,
+            child_id=child_id,
+            school_year=year,
+            line_id=line_id,
+        )
+        for line_id, family_id, child_id in lines
+    ]
+    try:
+        with transaction.atomic():
+            Membership.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError:
+        raise ValidationError(MEMBERSHIP_TAKEN) from None
+
+
+def _send_all(run_id):
+    """One e-mail task per issued invoice of the run whose family has a guardian to write to."""
+    reachable = Invoice.objects.filter(
+        run_id=run_id,
+        status=Invoice.ISSUED,
+        family__guardians__user__is_active=True,
+        family__guardians__user__email__gt="",
+    )
+    for invoice_id in reachable.values_list("pk", flat=True).distinct().order_by("pk"):
+        tasks.send_invoice_email.enqueue(invoice_id)
+
+
+# Credit notes
+
+
+def credit_note(invoice, actor, reason, amount=None, lines=None):
+    """A credit note correcting an issued invoice: the whole of what remains (amount and lines
+    None), an amount (spread over the billed lines in order) or the given lines in full. Each
+    credit line is negative and points at the line it corrects. Crediting more than what
+    remains is refused; a membership line credited in full frees the membership."""
+    check_manager(actor, invoice.structure)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de l'avoir.")
+    if len(reason) > 300:
+        raise ValidationError("Le motif ne doit pas dépasser 300 caractères.")
+    if amount is not None and lines is not None:
+        raise ValidationError("Un avoir porte sur un montant ou sur des lignes, pas les deux.")
+    series = settings_for(invoice.structure).credit_note_series
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        invoices = Invoice.objects.select_for_update(of=("self",)).select_related("structure")
+        locked = invoices.get(pk=invoice.pk)
+        if locked.kind != Invoice.INVOICE or locked.status != Invoice.ISSUED:
+            raise ValidationError("Seule une facture émise peut être corrigée par un avoir.")
+        remaining = locked.total + sum(
+            locked.credit_notes.filter(status=Invoice.ISSUED).values_list("total", flat=True),
+            ZERO,
+        )
+        if remaining <= 0:
+            raise ValidationError("Cette facture est déjà entièrement corrigée par des avoirs.")
+        parts = _credit_parts(locked, remaining, amount, lines)
+        note = Invoice.objects.create(
+            structure=locked.structure,
+            family_id=locked.family_id,
+            kind=Invoice.CREDIT_NOTE,
+            status=Invoice.ISSUED,
+            series=series,
+            year=today.year,
+            number=take_numbers(locked.structure, series, today.year, 1)[0],
+            period_start=locked.period_start,
+            period_end=locked.period_end,
+            issued_at=now,
+            due_date=today,
+            total=-sum((part for _, part in parts), ZERO),
+            corrects=locked,
+            reason=reason,
+            payer_name=locked.payer_name,
+            payer_address=locked.payer_address,
+            quotient=locked.quotient,
+            quotient_note=locked.quotient_note,
+            created_by=actor,
+        )
+        InvoiceLine.objects.bulk_create(
+            _credit_line(note, order, line, part, reason)
+            for order, (line, part) in enumerate(parts)
+        )
+        _free_memberships(locked)
+        record(
+            actor,
+            "invoice.credit_note",
+            note,
+            family_id=locked.family_id,
+            after={"corrects": locked.reference, "total": str(note.total), "reason": reason},
+        )
+    return note
+
+
+def _credit_parts(invoice, remaining, amount, lines):
+    """[(line, amount to credit)] of the billed lines, within what remains of each."""
+    left = _left_by_line(invoice)
+    if lines is not None:
+        wanted = {getattr(line, "pk", line) for line in lines}
+        chosen = [(line, rest) for line, rest in left if line.pk in wanted]
+        if not wanted or len(chosen) != len(wanted):
+            raise ValidationError("Choisissez des lignes facturées de cette facture.")
+        done = [line.label for line, rest in chosen if rest <= 0]
+        if done:
+            raise ValidationError(f"La ligne « {done[0]} » est déjà entièrement créditée.")
+        total = sum((rest for _, rest in chosen), ZERO)
+        if total > remaining:
+            raise ValidationError(_too_much(total, remaining))
+        return chosen
+    target = remaining if amount is None else money(amount)
+    if target <= 0:
+        raise ValidationError("Le montant de l'avoir doit être positif.")
+    if target > remaining:
+        raise ValidationError(_too_much(target, remaining))
+    parts = []
+    for line, rest in left:
+        part = min(rest, target)
+        if part > 0:
+            parts.append((line, part))
+            target -= part
+    return parts
+
+
+def _too_much(asked, remaining):
+    return (
+        f"L'avoir ({fr_money(asked)}) dépasserait ce qui reste de la facture "
+        f"({fr_money(remaining)})."
+    )
+
+
+def _left_by_line(invoice):
+    """[(line, what remains to credit on it)] of the invoice's lines of positive amount."""
+    credited = dict(
+        InvoiceLine.objects.filter(
+            corrects__invoice=invoice, invoice__status=Invoice.ISSUED, kind=InvoiceLine.CREDIT
+        )
+        .values("corrects_id")
+        .annotate(s=Sum("amount"))
+        .values_list("corrects_id", "s")
+    )
+    return [
+        (line, line.amount + credited.get(line.pk, ZERO))
+        for line in invoice.lines.order_by("order", "pk")
+        if line.amount > 0
+    ]
+
+
+def _credit_line(note, order, line, part, reason):
+    return InvoiceLine(
+        invoice=note,
+        child_id=line.child_id,
+        activity_id=line.activity_id,
+        date=line.date,
+        kind=InvoiceLine.CREDIT,
+        label=f"Avoir : {line.label}"[:200],
+        explanation=reason,
+        quantity=1,
+        unit_price=-part,
+        amount=-part,
+        quotient=line.quotient,
+        bracket=line.bracket,
+        tariff_id=line.tariff_id,
+        corrects=line,
+        order=order,
+    )
+
+
+def _free_memberships(invoice):
+    """A membership whose line is now credited in full is billed again next time."""
+    paid_off = [line.pk for line, rest in _left_by_line(invoice) if rest <= 0]
+    Membership.objects.filter(line_id__in=paid_off).delete()
+
+
+# Payments
+
+
+def record_payment(
+    structure, family, actor, method, amount, received_on, reference="", invoices=None
+):
+    """A payment received by the manager (cheque, cash, transfer, CESU, ANCV...), allocated to
+    the family's unpaid invoices oldest due first (or to `invoices` only). What exceeds them
+    stays unallocated: a credit in the family's favour (`balances.balance` counts it)."""
+    check_manager(actor, structure)
+    amount = money(amount)
+    if amount <= 0:
+        raise ValidationError("Le montant doit être positif.")
+    if method not in dict(Payment.METHODS):
+        raise ValidationError("Choisissez un moyen de paiement.")
+    if received_on > timezone.localdate():
+        raise ValidationError("La date de réception ne peut pas être dans le futur.")
+    if len(reference or "") > 100:
+        raise ValidationError("La référence ne doit pas dépasser 100 caractères.")
+    if not Family.objects.using([structure]).filter(pk=family.pk).exists():
+        raise ValidationError("Cette famille n'est pas accueillie par la structure.")
+    with transaction.atomic():
+        # One payment of a family at a time: what remains to pay is read after the lock.
+        Family.objects.select_for_update().filter(pk=family.pk).first()
+        targets = unpaid_invoices(family, structure)
+        if invoices is not None:
+            wanted = {getattr(i, "pk", i) for i in invoices}
+            ours = Invoice.objects.for_family(family).filter(
+                structure=structure, kind=Invoice.INVOICE, status=Invoice.ISSUED, pk__in=wanted
+            )
+            if not wanted or ours.count() != len(wanted):
+                raise ValidationError("Choisissez des factures émises de cette famille.")
+            targets = targets.filter(pk__in=wanted)
+        payment = Payment.objects.create(
+            structure=structure,
+            family=family,
+            method=method,
+            amount=amount,
+            received_on=received_on,
+            reference=(reference or "").strip(),
+            recorded_by=actor,
+        )
+        allocations = []
+        left = amount
+        for invoice in targets:
+            part = min(left, money(invoice.outstanding))
+            if part > 0:
+                allocations.append(Allocation(payment=payment, invoice=invoice, amount=part))
+                left -= part
+            if left <= 0:
+                break
+        Allocation.objects.bulk_create(allocations)
+        record(
+            actor,
+            "payment.record",
+            payment,
+            family=family,
+            after={
+                "method": method,
+                "amount": str(amount),
+                "received_on": received_on.isoformat(),
+                "allocated": {a.invoice.reference: str(a.amount) for a in allocations},
+            },
+        )
+    return payment
