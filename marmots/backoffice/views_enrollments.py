@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from marmots.billing.balances import unpaid_invoices
 from marmots.core.access import get_or_404, is_manager, manager_required, staff_required
 from marmots.enrollments.actions import (
     file_status,
@@ -54,6 +55,8 @@ def _render_detail(request, enrollment, refusal_form=None, status=200):
             child=enrollment.child,
         ),
         "opening_error": opening_error(enrollment.period, timezone.now()),
+        "unpaid": list(unpaid_invoices(enrollment.child.family, enrollment.activity.structure)),
+        "today": timezone.localdate(),
         "refusal_form": refusal_form or RefusalForm(),
         "can_decide": is_manager(request.user, enrollment.activity.structure),
     }

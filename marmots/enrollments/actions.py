@@ -9,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marmots.activities.models import Activity, Period
+from marmots.billing import balances
+from marmots.billing.models import BillingSettings
+from marmots.billing.money import fr_money
 from marmots.bookings import rules as booking_rules
 from marmots.bookings.models import Booking
 from marmots.core.access import family_of, is_manager
@@ -108,12 +111,32 @@ def _duplicate_error(child):
     )
 
 
+def _check_no_overdue(family, structure):
+    """The house rules: while the structure asks for it, an overdue invoice blocks new
+    requests (the message names the invoices and what remains to pay)."""
+    if not BillingSettings.objects.filter(
+        structure=structure, block_enrollment_when_overdue=True
+    ).exists():
+        return
+    overdue = list(balances.overdue_invoices(family, timezone.localdate(), structure))
+    if not overdue:
+        return
+    listed = " ; ".join(f"{i.reference}, {fr_money(i.outstanding)}" for i in overdue)
+    if len(overdue) == 1:
+        message = f"Une facture échue reste à régler ({listed}) : réglez-la"
+    else:
+        message = f"Des factures échues restent à régler ({listed}) : réglez-les"
+    raise ValidationError(f"{message} avant de demander une inscription.")
+
+
 def request_enrollment(
     child, activity, *, start_date, end_date, actor, period=None, comment=""
 ) -> Enrollment:
     """Record a family's request (pending, shown `?`) for `child` in `activity`."""
     family = child.family
     _check_requester(actor, family, activity)
+    if family_of(actor) == family:  # a manager enrolling on the family's behalf is not blocked
+        _check_no_overdue(family, activity.structure)
     errors = _request_errors(child, activity, period, start_date, end_date)
     if errors:
         raise ValidationError(errors)
