@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from marmots.activities.models import Period, PublishedDocument, Structure
+from marmots.billing.balances import balance
 from marmots.core.access import get_or_404, guardian_required
 from marmots.families import rules
 from marmots.families.files import file_response
@@ -63,5 +64,6 @@ def home(request):
             "quotient": quotient,
             "quotient_state": rules.quotient_state(quotient, today),
             "checkin_alerts": checkin_alerts(family, children),
+            "balance": balance(family),
         },
     )
