@@ -7,7 +7,9 @@ of a large structure is hundreds of thousands of lines, and building a model ins
 line would cost more than pricing it.
 """
 
+import gc
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -50,13 +52,30 @@ def draft(run_id):
         return
     run = InvoicingRun.objects.select_related("structure").get(pk=run_id)
     try:
-        month = gather(run.structure, run.month, run=run)
-        write(run, month, price(run, month))
+        with cycle_collector_paused():
+            month = gather(run.structure, run.month, run=run)
+            drafts = price(run, month)
+        write(run, month, drafts)
     except Exception as error:
         logger.exception("Invoicing run %s failed", run_id)
         InvoicingRun.objects.filter(pk=run_id, status=InvoicingRun.RUNNING).update(
             status=InvoicingRun.FAILED, error=f"{error.__class__.__name__} : {error}"[:2000]
         )
+
+
+@contextmanager
+def cycle_collector_paused():
+    """Python's cycle collector paused: gathering and pricing build several small objects per
+    session that all live until written, and the collector would walk them all again and again
+    for nothing (a quarter of the time on 5,000 children, growing faster than the data);
+    reference counting still frees everything else."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def price(run, month):

@@ -7,6 +7,7 @@ them into invoice lines with their explanations. Times are local (Europe/Paris) 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,12 @@ class ActivitySpec:
     max_span: tuple[datetime.time, datetime.time] | None = None
     family_events: frozenset = frozenset()  # subset of {"arrival", "departure"}
 
-    @property
+    @cached_property
     def start(self):
         """When a session opens: the first slot's start (16:30 in the evening)."""
         return min(s.start for s in self.slots)
 
-    @property
+    @cached_property
     def end(self):
         """When a session closes: the last slot's end (8:30 in the morning, 18:30 in the
         evening); a departure after it is a pick-up after closing time."""

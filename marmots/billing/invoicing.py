@@ -218,14 +218,19 @@ def _sessions(structure, first, last, children):
     """{child id: [SessionFacts]} in date order: every session with attendance or a booking
     of any status (a late cancellation is billed; an excused one says why it is not)."""
     bookings = defaultdict(list)
+    shared = {}  # {row: BookingFact}: equal bookings share one (frozen) fact, not one each
     rows = Booking.objects.filter(slot__activity__structure=structure, date__range=(first, last))
     if children is not None:
         rows = rows.filter(child__in=children)
-    for child_id, day, activity_id, slot_id, status, excused, reason in rows.values_list(
+    for child_id, day, activity_id, *row in rows.values_list(
         "child_id", "date", "slot__activity_id", "slot_id", "status", "excused", "excuse_reason"
     ).order_by("date", "slot__start_time", "pk"):
-        bookings[(child_id, day, activity_id)].append(BookingFact(slot_id, status, excused, reason))
+        row = tuple(row)
+        if row not in shared:
+            shared[row] = BookingFact(*row)
+        bookings[(child_id, day, activity_id)].append(shared[row])
     sessions = {}
+    zone = timezone.get_current_timezone()
     for seen, verdict in attendance.with_verdicts(structure, first, last, children):
         key = (seen.child_id, seen.day, seen.activity_id)
         sessions[key] = SessionFacts(
@@ -234,8 +239,8 @@ def _sessions(structure, first, last, children):
             activity_id=seen.activity_id,
             bookings=tuple(bookings.get(key, ())),
             present=seen.present,
-            arrival=_local_time(seen.arrival),
-            departure=_local_time(seen.departure),
+            arrival=_local_time(seen.arrival, zone),
+            departure=_local_time(seen.departure, zone),
             missed=verdict.missed,
             month_missed=verdict.month_count,
             beyond=verdict.beyond,
@@ -253,8 +258,8 @@ def _sessions(structure, first, last, children):
     return result
 
 
-def _local_time(moment):
-    return timezone.localtime(moment).time().replace(microsecond=0) if moment else None
+def _local_time(moment, zone):
+    return moment.astimezone(zone).time().replace(microsecond=0) if moment else None
 
 
 def _invoiced_families(structure, first):

@@ -57,7 +57,8 @@ def price_month(
 ) -> list[Line]:
     """The month's invoice lines: memberships first, then per child (by rank), day and
     activity the attendance, excused cancellations, extras and supplements; aids last."""
-    return _price(family, children, activities, sessions, tariffs, aids, memberships).lines
+    analysed = _analysed(children, activities, sessions)
+    return _price(family, children, activities, analysed, tariffs, aids, memberships).lines
 
 
 def findings(
@@ -71,44 +72,47 @@ def findings(
     """What the manager reviews before issuing: a missing quotient, attendance without a
     booking, bookings without attendance, missed check-ins beyond the threshold, and (when
     `tariffs` are given) what bills with no applicable tariff."""
-    sessions = list(sessions)
-    found = _findings(family, children, activities, sessions)
+    analysed = _analysed(children, activities, sessions)
+    found = _findings(family, children, analysed)
     if tariffs is not None:
-        found += _price(family, children, activities, sessions, tariffs, (), memberships).problems
+        found += _price(family, children, activities, analysed, tariffs, (), memberships).problems
     return found
 
 
 def price_and_findings(family, children, activities, sessions, tariffs, aids=(), memberships=()):
     """(price_month(...), findings(..., tariffs, memberships)) in one pass."""
-    sessions = list(sessions)
-    priced = _price(family, children, activities, sessions, tariffs, aids, memberships)
-    return priced.lines, _findings(family, children, activities, sessions) + priced.problems
+    analysed = _analysed(children, activities, sessions)
+    priced = _price(family, children, activities, analysed, tariffs, aids, memberships)
+    return priced.lines, _findings(family, children, analysed) + priced.problems
 
 
-def _findings(family, children, activities, sessions):
+def _findings(family, children, analysed):
     found = []
     if family.quotient is None:
         found.append(Finding(kind="quotient", message=quotient_note(family)))
-    found += _session_findings(children, activities, sessions)
-    found += _missed_findings(children, activities, sessions)
+    found += _session_findings(children, analysed)
+    found += _missed_findings(children, analysed)
     return found
 
 
-def _price(family, children, activities, sessions, tariffs, aids, memberships):
-    sessions = _ordered(children, activities, sessions)
-    ranks = _missed_ranks(sessions)
+def _price(family, children, activities, analysed, tariffs, aids, memberships):
+    ranks = _missed_ranks(an.session for an in analysed)
     sheet = Sheet()
     book = TariffBook(tariffs, family)
     for due in memberships:
         _membership(sheet, children, book, due)
-    for s in sessions:
-        an = analyse(s, activities[s.activity_id])
+    for an in analysed:
+        s = an.session
         rank = ranks.get((s.child_id, s.day, s.activity_id), 0)
-        ctx = Context(children[s.child_id], an, book, rank)
-        session_lines(ctx, sheet)
+        session_lines(Context(children[s.child_id], an, book, rank), sheet)
     lines = [line for _, line in sorted(sheet.lines, key=lambda pair: pair[0])]
     lines += aid_lines(aids, children, activities, lines)
     return _Priced(lines, sheet.problems)
+
+
+def _analysed(children, activities, sessions):
+    """[Analysis] of every session, ordered by child rank, day and activity start."""
+    return [analyse(s, activities[s.activity_id]) for s in _ordered(children, activities, sessions)]
 
 
 def _ordered(children, activities, sessions):
@@ -132,11 +136,12 @@ def _missed_ranks(sessions):
     return ranks
 
 
-def _session_findings(children, activities, sessions):
+def _session_findings(children, analysed):
     found = []
-    for s in _ordered(children, activities, sessions):
-        an = analyse(s, activities[s.activity_id])
-        child, activity = children[s.child_id], activities[s.activity_id]
+    for an in analysed:
+        if not (an.unbooked or an.no_show):
+            continue
+        s, child, activity = an.session, children[an.session.child_id], an.activity
         where = f"{child.first_name}, {activity.name}, {explain.long_day(s.day)}"
         ids = {"child_id": s.child_id, "activity_id": s.activity_id, "day": s.day}
         if an.unbooked:
@@ -149,10 +154,10 @@ def _session_findings(children, activities, sessions):
     return found
 
 
-def _missed_findings(children, activities, sessions):
+def _missed_findings(children, analysed):
     """One per child and month beyond the threshold."""
     months = {}
-    for s in _ordered(children, activities, sessions):
+    for s in (an.session for an in analysed):
         if s.present and s.missed and s.beyond:
             months.setdefault((s.child_id, s.day.year, s.day.month), []).append(s)
     found = []

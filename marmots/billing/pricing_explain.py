@@ -3,6 +3,8 @@ how its price was found ("Réservé 17h30-18h00, présent 16h30-18h10 : 16h30-18
 4 demi-heures x 0,60 € (QF 540, tranche 0-650) = 2,40 €").
 """
 
+from functools import lru_cache
+
 from .money import fr_money
 from .pricing_spans import AS_BOOKED, MAX_SPAN, WHOLE, merge, minutes, slot_span
 
@@ -43,7 +45,17 @@ def fr_span(span):
 
 def fr_spans(spans):
     """ "7h00-7h30 et 8h00-8h30" (merged)"""
+    return _fr_spans(tuple(spans))
+
+
+@lru_cache(maxsize=1024)  # a month shows the same few spans over and over
+def _fr_spans(spans):
     return " et ".join(fr_span(span) for span in merge(spans))
+
+
+@lru_cache(maxsize=1024)  # a month shows the same few prices and amounts over and over
+def _fr_money(value):
+    return fr_money(value)
 
 
 def fr_slots(slots):
@@ -83,7 +95,7 @@ def calc(quantity, unit, price, amount):
     count = int(quantity) if quantity == int(quantity) else quantity
     word = one if count == 1 else many
     note = f" {price.note}" if price.note else ""
-    return f"{count} {word} x {fr_money(price.unit_price)}{note} = {fr_money(amount)}"
+    return f"{count} {word} x {_fr_money(price.unit_price)}{note} = {_fr_money(amount)}"
 
 
 def missed_clause(session, rank):

@@ -101,7 +101,7 @@ def _quantity(unit, an):
     """(quantity, billed minutes, billed spans) of a session priced by one tariff."""
     if unit == "half_hour":
         spans = an.half_hours
-        count = length(spans) // HALF_HOUR
+        count = sum(end - start for start, end in spans) // HALF_HOUR  # merged already
         return Decimal(count), count * HALF_HOUR, spans
     spans = [slot_span(slot) for slot in an.slots]
     count = halves(an.slots) if unit == "half_day" else 1

@@ -3,6 +3,7 @@ slots. Pure: plain values in and out; spans are (start, end) in minutes since mi
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 HALF_HOUR = 30
 NOON = 12 * 60
@@ -80,7 +81,7 @@ class Analysis:
     def charged(self):
         return self.late + self.absent
 
-    @property
+    @cached_property
     def as_booked(self):
         """The slots billed as booked: kept, late cancellations and absences not excused."""
         return self.kept + self.charged
@@ -97,10 +98,11 @@ class Analysis:
     def no_show(self):
         return bool(self.kept) and not self.session.present
 
-    @property
+    @cached_property
     def half_hours(self):
-        """The billed spans rounded out to half-hours and merged."""
-        return merge(round_out(span) for span in self.spans)
+        """The billed spans rounded out to half-hours and merged (computed once: several lines
+        of the session read it)."""
+        return tuple(merge(round_out(span) for span in self.spans))
 
     @property
     def minutes_booked(self):
@@ -164,11 +166,16 @@ def _split(session, activity):
         elif booking.status == ABSENT:
             absent.append(slot)
     return (
-        tuple(sorted(kept, key=by_start)),
-        tuple(sorted(late, key=by_start)),
-        tuple(sorted(absent, key=by_start)),
+        _in_order(kept),
+        _in_order(late),
+        _in_order(absent),
         tuple(sorted(excused, key=lambda pair: by_start(pair[1]))),
     )
+
+
+def _in_order(slots):
+    """The slots by start (most sessions have none or one: nothing to sort)."""
+    return tuple(sorted(slots, key=by_start)) if len(slots) > 1 else tuple(slots)
 
 
 def _billed(session, activity, booked, presence, opens, closes):

@@ -38,10 +38,15 @@ class TariffBook:
         for found in self._by_key.values():
             found.sort(key=lambda t: (t.valid_from, t.id), reverse=True)
         self._prices = {}
+        self._valid = {}  # {(kind, day, activity id): candidates(...)}, a month asks each often
 
     def candidates(self, kind, day, activity_id=None):
         """Tariffs of `kind` valid on `day` for the activity, the newest first."""
-        return [t for t in self._by_key.get((kind, activity_id), ()) if t.valid_on(day)]
+        key = (kind, day, activity_id)
+        if key not in self._valid:
+            found = self._by_key.get((kind, activity_id), ())
+            self._valid[key] = tuple(t for t in found if t.valid_on(day))
+        return self._valid[key]
 
     def price(self, tariff, rank=1):
         key = (id(tariff), rank)

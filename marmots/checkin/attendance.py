@@ -56,21 +56,14 @@ class Attendance:
 def sessions(structure, first, last, children=None):
     """Every session of `structure` from `first` to `last` with a booking (status booked), a
     register mark or an effective event; `children` (ids or objects) narrows it."""
-    activities = {a.pk: a for a in Activity.objects.filter(structure=structure)}
+    rules_of = {a.pk: _rule(a) for a in Activity.objects.filter(structure=structure)}
     rows = {}
 
     def row(child_id, day, activity_id):
         key = (child_id, day, activity_id)
         if key not in rows:
-            activity = activities[activity_id]
-            rule = activity.missed_checkin_rule
-            rows[key] = Attendance(
-                child_id,
-                day,
-                activity_id,
-                asked=frozenset(activity.family_events) if rule else frozenset(),
-                max_span=(activity.max_span_start, activity.max_span_end) if rule else None,
-            )
+            asked, max_span = rules_of[activity_id]
+            rows[key] = Attendance(child_id, day, activity_id, asked=asked, max_span=max_span)
         return rows[key]
 
     scope = {"date__range": (first, last)}
@@ -80,6 +73,13 @@ def sessions(structure, first, last, children=None):
     _add_marks(row, structure, scope)
     _add_events(row, structure, scope)
     return sorted(rows.values(), key=lambda a: (a.day, a.activity_id, a.child_id))
+
+
+def _rule(activity):
+    """(events asked of families, maximum span) where the missed check-in rule applies."""
+    if activity.missed_checkin_rule:
+        return frozenset(activity.family_events), (activity.max_span_start, activity.max_span_end)
+    return frozenset(), None
 
 
 def _add_bookings(row, structure, scope):
@@ -104,9 +104,10 @@ def _add_events(row, structure, scope):
         .filter(activity__structure=structure, **scope)
         .values_list("child_id", "date", "activity_id", "kind", "at", "by_family")
     )
+    zone = timezone.get_current_timezone()
     for child_id, day, activity_id, kind, at, by_family in events:
         attendance = row(child_id, day, activity_id)
-        at = timezone.localtime(at)
+        at = at.astimezone(zone)  # timezone.localtime(at), without its lookup per event
         if kind == CheckinEvent.ARRIVAL and (attendance.arrival is None or at < attendance.arrival):
             attendance.arrival = at
         if kind == CheckinEvent.DEPARTURE and (
