@@ -8,7 +8,7 @@ from django import forms
 from marmots.activities.forms import date_input
 from marmots.activities.models import Structure
 from marmots.billing.models import Invoice, Payment
-from marmots.portal.frdates import month_bounds, shift_month
+from marmots.portal.frdates import month_bounds, previous_month
 
 from .forms_bookings import MONTH_ERROR, parse_month
 
@@ -81,7 +81,7 @@ class StartRunForm(StructureForm):
     mois = MonthField(label="Mois à facturer")
 
     def __init__(self, *args, today, **kwargs):
-        initial = {"mois": f"{shift_month(today.replace(day=1), -1):%Y-%m}"}
+        initial = {"mois": f"{previous_month(today)[0]:%Y-%m}"}
         super().__init__(*args, initial=initial, **kwargs)
 
 

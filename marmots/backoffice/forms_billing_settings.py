@@ -15,6 +15,7 @@ from marmots.activities.models import Activity, TimeSlot
 from marmots.billing.models import Aid, BillingSettings, Tariff, TariffPrice
 from marmots.billing.settings_actions import aid_used_until, tariff_used_until
 from marmots.families.models import Child, Family
+from marmots.portal.frdates import previous_month
 
 MEMBERSHIP_UNITS = (Tariff.CHILD_YEAR, Tariff.FAMILY_YEAR)
 RESIDENCE_WORDS = dict(TariffPrice.RESIDENCES)
@@ -41,6 +42,7 @@ class TariffForm(StructureScopedForm):
             "unit",
             "method",
             "label",
+            "is_meal",
             "rate",
             "qf_floor",
             "qf_ceiling",
@@ -291,7 +293,7 @@ def tariff_forms(data, *, structures, instance=None, replaces=None):
         instance = Tariff(structure=replaces.structure)
         form_initial = {
             name: getattr(replaces, name)
-            for name in ("unit", "method", "label", "rate", "qf_floor", "qf_ceiling")
+            for name in ("unit", "method", "label", "is_meal", "rate", "qf_floor", "qf_ceiling")
         }
     form = TariffForm(
         data, instance=instance, initial=form_initial, structures=structures, replaces=replaces
@@ -411,6 +413,10 @@ class AidForm(StructureScopedForm):
 
     def __init__(self, *args, structures, families, **kwargs):
         super().__init__(*args, structures=structures, **kwargs)
+        if "structure" not in self.fields:  # the structure is known: its families only
+            families = families.filter(
+                pk__in=Family.objects.using([self.instance.structure]).values("pk")
+            )
         self.fields["family"].queryset = families.order_by("name")
         self.fields["child"].queryset = (
             Child.objects.filter(family__in=families)
@@ -432,6 +438,12 @@ class AidForm(StructureScopedForm):
         if family and child and child.family_id != family.pk:
             self.add_error("child", "Cet enfant n'est pas de la famille choisie.")
         structure = self.chosen_structure()
+        if (
+            structure
+            and family
+            and not Family.objects.using([structure]).filter(pk=family.pk).exists()
+        ):
+            self.add_error("family", "Cette famille n'est pas accueillie par la structure choisie.")
         activities = data.get("activities") or []
         if structure and any(a.structure_id != structure.pk for a in activities):
             self.add_error("activities", "Choisissez des activités de la structure.")
@@ -460,11 +472,6 @@ class AidEndForm(forms.Form):
 
 
 # The period of exports and reports -------------------------------------------------------------
-
-
-def previous_month(today):
-    last = today.replace(day=1) - datetime.timedelta(days=1)
-    return last.replace(day=1), last
 
 
 class PeriodForm(forms.Form):

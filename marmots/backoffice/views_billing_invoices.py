@@ -18,6 +18,7 @@ from marmots.billing import actions, pdf
 from marmots.billing.balances import with_outstanding
 from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import ZERO
+from marmots.billing.presentation import group_lines
 from marmots.core.access import get_or_404, manager_required, staff_required
 
 from .forms_billing import CreditNoteForm, InvoiceFilterForm
@@ -73,18 +74,6 @@ def invoice_list(request):
     return render(request, "backoffice/billing/invoices.html", context)
 
 
-def _line_groups(invoice):
-    """[(heading, [lines])] per child, in the lines' order; family lines under "Famille"."""
-    groups = {}
-    for line in invoice.lines.select_related("child", "activity"):
-        key = line.child_id
-        if key not in groups:
-            heading = f"{line.child.first_name} {line.child.last_name}" if line.child else "Famille"
-            groups[key] = (heading, [])
-        groups[key][1].append(line)
-    return list(groups.values())
-
-
 def _detail(request, invoice, form=None):
     today = timezone.localdate()
     own = figures([invoice], today).get(invoice.pk)
@@ -92,7 +81,7 @@ def _detail(request, invoice, form=None):
     can_credit = request.is_manager and own is not None and remaining > 0
     return {
         "invoice": invoice,
-        "groups": _line_groups(invoice),
+        "groups": group_lines(invoice.lines.select_related("child", "activity")),
         "figures": own,
         "remaining": remaining,
         "credit_notes": invoice.credit_notes.order_by("issued_at", "pk"),

@@ -1,6 +1,8 @@
 """Monthly invoicing runs: start one, follow its progress, review its anomalies, recompute,
 discard or issue it. Every write goes through `marmots.billing.actions`."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,6 +25,9 @@ from .forms_billing import ReviewForm, StartRunForm
 
 INVOICES_PER_PAGE = 100
 WORKING = (InvoicingRun.QUEUED, InvoicingRun.RUNNING, InvoicingRun.ISSUING)
+# A computation still going after this long has probably lost its worker: the page says so,
+# next to the "Abandonner" button.
+STUCK_AFTER = datetime.timedelta(minutes=10)
 
 
 def runs_of(request):
@@ -73,14 +78,39 @@ def with_figures(runs):
     )
 
 
+def not_over(run):
+    """Why the drafted run cannot be issued yet: its month is not over ("" once it is)."""
+    if run.status == InvoicingRun.DRAFTED and timezone.localdate() < actions.issuable_from(
+        run.month
+    ):
+        return actions.month_not_over(run.month)
+    return ""
+
+
 def buttons(run):
     """What the manager may do with the run in its status (the actions check it again)."""
-    return {
+    found = {
         InvoicingRun.QUEUED: {"discard"},
         InvoicingRun.RUNNING: {"discard"},
         InvoicingRun.DRAFTED: {"issue", "recompute", "discard", "review"},
         InvoicingRun.FAILED: {"recompute", "discard"},
     }.get(run.status, set())
+    return found - {"issue"} if not_over(run) else found
+
+
+def stuck(run):
+    """A computation that has lasted too long (its worker may have died)."""
+    waiting = run.status in (InvoicingRun.QUEUED, InvoicingRun.RUNNING)
+    return waiting and timezone.now() - run.created_at > STUCK_AFTER
+
+
+def _status_context(run):
+    return {
+        "run": run,
+        "progress": progress(run),
+        "working": run.status in WORKING,
+        "stuck": stuck(run),
+    }
 
 
 def progress(run):
@@ -139,10 +169,9 @@ def _run_context(request, run):
     page = Paginator(rows.order_by("family__name", "pk"), INVOICES_PER_PAGE)
     groups = _anomaly_groups(run)
     return {
-        "run": run,
+        **_status_context(run),
         "month": month_label(run.month),
-        "progress": progress(run),
-        "working": run.status in WORKING,
+        "not_over": not_over(run),
         "buttons": buttons(run),
         "invoice_count": totals["count"],
         "amount": totals["amount"] or ZERO,
@@ -164,10 +193,11 @@ def run_detail(request, pk):
 @staff_required
 @require_GET
 def run_progress(request, pk):
-    """The status fragment polled while the run is computed; once it is done, htmx reloads
-    the whole page to show the drafts and the anomalies."""
+    """The status fragment polled while the run is computed (the inside of the page's live
+    region); once it is done, htmx reloads the whole page to show the drafts and the
+    anomalies."""
     run = get_or_404(runs_of(request), pk=pk)
-    context = {"run": run, "progress": progress(run), "working": run.status in WORKING}
+    context = _status_context(run)
     response = render(request, "backoffice/billing/_run_status.html", context)
     if not context["working"] and is_htmx(request):
         response["HX-Refresh"] = "true"

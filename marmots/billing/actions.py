@@ -17,6 +17,7 @@ from django.utils import timezone
 from marmots.core.access import is_manager
 from marmots.core.audit import record
 from marmots.families.models import Family
+from marmots.portal.frdates import month_label
 
 from . import tasks
 from .balances import settings_for, unpaid_invoices
@@ -42,6 +43,21 @@ NOT_DRAFTED = "Le brouillon n'est pas prêt : attendez la fin du calcul."
 MEMBERSHIP_TAKEN = (
     "Une adhésion de ce brouillon a déjà été facturée ailleurs : recalculez le brouillon."
 )
+
+
+def issuable_from(month):
+    """The first day the invoices of the month holding `month` may be issued: the first of
+    the following month (the month is over)."""
+    _, last = month_bounds(month)
+    return last + datetime.timedelta(days=1)
+
+
+def month_not_over(month):
+    """Why a month that is not over cannot be issued yet."""
+    return (
+        "Le mois n'est pas terminé : les factures ne peuvent être émises qu'à partir du "
+        f"1er {month_label(issuable_from(month))}."
+    )
 
 
 def check_manager(actor, structure):
@@ -179,7 +195,8 @@ def take_numbers(structure, series, year, count):
 def issue_run(run, actor, *, notify=True):
     """Number the run's drafts (continuous per series and year, in family-name order), date
     them, record the memberships billed, then e-mail each family its invoice (not when
-    `notify` is false: the demo sends nothing)."""
+    `notify` is false: the demo sends nothing). A month that is not over (Europe/Paris) may
+    be drafted as a preview but not issued."""
     check_manager(actor, run.structure)
     payment_days = settings_for(run.structure).payment_days
     now = timezone.now()
@@ -190,6 +207,8 @@ def issue_run(run, actor, *, notify=True):
             raise ValidationError("Cette facturation est déjà émise.")
         if locked.status != InvoicingRun.DRAFTED:
             raise ValidationError(NOT_DRAFTED)
+        if today < issuable_from(locked.month):
+            raise ValidationError(month_not_over(locked.month))
         waiting = locked.anomalies.filter(reviewed_at__isnull=True).count()
         if waiting:
             raise ValidationError(
@@ -272,9 +291,10 @@ def _send_all(run_id):
 
 def credit_note(invoice, actor, reason, amount=None, lines=None):
     """A credit note correcting an issued invoice: the whole of what remains (amount and lines
-    None), an amount (spread over the billed lines in order) or the given lines in full. Each
-    credit line is negative and points at the line it corrects. Crediting more than what
-    remains is refused; a membership line credited in full frees the membership."""
+    None), an amount (spread over the care lines in order, the membership last) or the given
+    lines in full. Each credit line is negative and points at the line it corrects. Crediting
+    more than what remains is refused; a membership line credited in full frees the
+    membership (billed again next time), one credited in part keeps it."""
     check_manager(actor, invoice.structure)
     reason = (reason or "").strip()
     if not reason:
@@ -298,6 +318,7 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
         if remaining <= 0:
             raise ValidationError("Cette facture est déjà entièrement corrigée par des avoirs.")
         parts = _credit_parts(locked, remaining, amount, lines)
+        credited = sum((part for _, part in parts), ZERO)
         note = Invoice.objects.create(
             structure=locked.structure,
             family_id=locked.family_id,
@@ -310,7 +331,7 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
             period_end=locked.period_end,
             issued_at=now,
             due_date=today,
-            total=-sum((part for _, part in parts), ZERO),
+            total=-credited,
             corrects=locked,
             reason=reason,
             payer_name=locked.payer_name,
@@ -323,7 +344,7 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
             _credit_line(note, order, line, part, reason)
             for order, (line, part) in enumerate(parts)
         )
-        _free_memberships(locked)
+        _free_memberships(locked, whole=credited >= remaining)
         record(
             actor,
             "invoice.credit_note",
@@ -354,13 +375,14 @@ def _credit_parts(invoice, remaining, amount, lines):
         raise ValidationError("Le montant de l'avoir doit être positif.")
     if target > remaining:
         raise ValidationError(_too_much(target, remaining))
-    parts = []
-    for line, rest in left:
+    parts = {}
+    # Care first: a goodwill gesture does not undo the membership, billed once a year.
+    for line, rest in sorted(left, key=lambda item: item[0].kind == InvoiceLine.MEMBERSHIP):
         part = min(rest, target)
         if part > 0:
-            parts.append((line, part))
+            parts[line.pk] = part
             target -= part
-    return parts
+    return [(line, parts[line.pk]) for line, _ in left if line.pk in parts]  # invoice order
 
 
 def _too_much(asked, remaining):
@@ -407,9 +429,11 @@ def _credit_line(note, order, line, part, reason):
     )
 
 
-def _free_memberships(invoice):
-    """A membership whose line is now credited in full is billed again next time."""
-    paid_off = [line.pk for line, rest in _left_by_line(invoice) if rest <= 0]
+def _free_memberships(invoice, whole):
+    """A membership whose line is now credited in full is billed again next time; so is
+    every membership of an invoice now corrected in full (`whole`: its aid made what remained
+    smaller than its lines, so the membership line may be credited only in part)."""
+    paid_off = [line.pk for line, rest in _left_by_line(invoice) if whole or rest <= 0]
     Membership.objects.filter(line_id__in=paid_off).delete()
 
 

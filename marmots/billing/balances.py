@@ -18,9 +18,12 @@ def settings_for(structure):
     return found
 
 
-def _sum_of(queryset, field):
+def sum_subquery(queryset, field):
+    """The sum of `field` over `queryset` (filtered on an `OuterRef`), as an expression to
+    annotate the outer rows with; zero when no row matches."""
+    rows = queryset.annotate(_group=Value(1)).order_by().values("_group")
     return Coalesce(
-        Subquery(queryset.order_by().values("_group").annotate(s=Sum(field)).values("s")[:1]),
+        Subquery(rows.annotate(s=Sum(field)).values("s")[:1]),
         Value(ZERO),
         output_field=_AMOUNT,
     )
@@ -31,13 +34,11 @@ def with_outstanding(invoices):
     (succeeded payments allocated to them) and `outstanding` (what remains to pay)."""
     credited = Invoice.objects.filter(
         corrects=OuterRef("pk"), status=Invoice.ISSUED, kind=Invoice.CREDIT_NOTE
-    ).annotate(_group=Value(1))
-    paid = Allocation.objects.filter(
-        invoice=OuterRef("pk"), payment__status=Payment.SUCCEEDED
-    ).annotate(_group=Value(1))
+    )
+    paid = Allocation.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.SUCCEEDED)
     return (
         invoices.filter(status=Invoice.ISSUED, kind=Invoice.INVOICE)
-        .annotate(credited=_sum_of(credited, "total"), paid=_sum_of(paid, "amount"))
+        .annotate(credited=sum_subquery(credited, "total"), paid=sum_subquery(paid, "amount"))
         .annotate(
             outstanding=Coalesce("total", Value(ZERO))
             + Coalesce("credited", Value(ZERO))

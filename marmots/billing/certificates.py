@@ -5,7 +5,8 @@
 - the yearly tax certificate for childcare costs ("attestation fiscale pour frais de garde",
   art. 200 quater B du CGI): per child under 6 on 1 January, what the year's invoices billed for
   the child's care, net of credit notes and third-party aid, without meals, snacks and the
-  membership fee, which the law leaves out.
+  membership fee, which the law leaves out (meals: extras, and the lines of a tariff marked
+  `is_meal`, such as the Wednesday lunch).
 
 Callers scope the child and the family (portal: `for_family`; back-office: the manager's
 structures); these functions read only rows of that family in `structure`.
@@ -167,7 +168,7 @@ def _bucket(line):
     basis = line.corrects or line
     if basis.kind == InvoiceLine.AID:
         return "aid"
-    if basis.kind in EXCLUDED:
+    if basis.kind in EXCLUDED or (basis.tariff is not None and basis.tariff.is_meal):
         return "excluded"
     if line.kind == InvoiceLine.CREDIT:
         return "credited"
@@ -186,7 +187,7 @@ def _year_lines(family, structure, year):
         invoice__status=Invoice.ISSUED,
         invoice__period_start__lte=last,
         invoice__period_end__gte=first,
-    ).select_related("invoice", "corrects")
+    ).select_related("invoice", "tariff", "corrects__tariff")
     for line in lines:
         basis = line.corrects or line
         day = basis.date or line.date or line.invoice.period_start

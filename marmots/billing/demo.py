@@ -95,6 +95,7 @@ def create_demo_tariffs(structure, valid_from=datetime.date(2026, 9, 1)):
                     activity=wednesday,
                     slot=slot,
                     unit=Tariff.SLOT,
+                    is_meal=lunch,  # left out of the tax certificate
                 )
             )
     holiday = activities.get(Activity.HOLIDAY)

@@ -114,6 +114,11 @@ class Tariff(models.Model):
     qf_ceiling = models.PositiveIntegerField("QF plafond", null=True, blank=True)
     valid_from = models.DateField("valable du")
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+    is_meal = models.BooleanField(
+        "repas",
+        default=False,
+        help_text="Exclu de l'attestation fiscale (frais de nourriture).",
+    )
 
     class Meta:
         verbose_name = "tarif"
@@ -357,6 +362,8 @@ class Invoice(models.Model):
         max_length=200, blank=True, help_text="ex. « QF non fourni : tarif maximal appliqué »"
     )
     pdf = models.FileField(upload_to="invoices/", blank=True)
+    # When the invoice was e-mailed to the family: set once, so a retried task sends nothing.
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"

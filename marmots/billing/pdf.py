@@ -4,7 +4,6 @@ Rendered on demand from the stored rows: the lines never change once issued; wha
 (allocations, credit notes) and what remains are as of the moment the PDF is made.
 """
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -13,6 +12,7 @@ from django.utils import timezone
 from .balances import with_outstanding
 from .models import Allocation, Invoice, InvoiceLine, Payment
 from .money import ZERO, money
+from .presentation import group_lines
 
 
 def invoice_filename(invoice):
@@ -20,30 +20,6 @@ def invoice_filename(invoice):
         return f"facture-brouillon-{invoice.pk}.pdf"
     prefix = "avoir" if invoice.is_credit_note else "facture"
     return f"{prefix}-{invoice.reference}.pdf"
-
-
-@dataclass
-class Group:
-    """The lines of one child (or of the whole family: membership per family...)."""
-
-    title: str
-    lines: list = field(default_factory=list)
-
-    @property
-    def subtotal(self):
-        return sum((line.amount for line in self.lines), ZERO)
-
-
-def _groups(lines):
-    groups = {}
-    for line in lines:
-        key = line.child_id
-        if key not in groups:
-            title = f"{line.child.first_name} {line.child.last_name}" if line.child else "Famille"
-            groups[key] = Group(title)
-        groups[key].lines.append(line)
-    # Children first, in their order on the invoice; lines of the whole family last.
-    return sorted(groups.values(), key=lambda g: g.title == "Famille")
 
 
 def _settlement(invoice):
@@ -73,7 +49,7 @@ def context(invoice):
         "legal_mentions": getattr(
             getattr(invoice.structure, "billing_settings", None), "legal_mentions", ""
         ),
-        "groups": _groups(billed),
+        "groups": group_lines(billed),
         "aids": aids,
         "gross": sum((line.amount for line in billed), ZERO),
         "aid_total": sum((line.amount for line in aids), Decimal("0.00")),

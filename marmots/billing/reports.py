@@ -9,19 +9,28 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
+from .balances import sum_subquery
 from .exports import MONEY, MONTH, NUMBER, Column, csv_stream, xlsx_bytes
 from .models import Invoice, InvoiceLine
 from .money import ZERO
 
-UNKNOWN_BRACKET = "inconnu"
+UNKNOWN_BRACKET = "QF inconnu"
 HOUR = Decimal(60)
-
-
-def _sum_of(queryset, group, field):
-    return Subquery(queryset.order_by().values(group).annotate(s=Sum(field)).values("s")[:1])
 
 
 def counted_lines(structure, first, last):
@@ -43,15 +52,16 @@ def counted_lines(structure, first, last):
         .annotate(day=Coalesce("date", "invoice__period_start", output_field=DateField()))
         .filter(day__gte=first, day__lte=last)
         .annotate(
-            line_credit=_sum_of(line_credits, "corrects", "amount"),
-            invoice_credit=_sum_of(invoice_credits, "corrects", "total"),
+            line_credit=sum_subquery(line_credits, "amount"),
+            invoice_credit=sum_subquery(invoice_credits, "total"),
         )
         .annotate(
             line_rest=F("amount") + F("line_credit"),
             invoice_rest=F("invoice__total") + F("invoice_credit"),
         )
-        .exclude(line_credit__isnull=False, line_rest__lte=0)
-        .exclude(invoice_credit__isnull=False, invoice_rest__lte=0)
+        # Credits are negative: a line (an invoice) with none is kept, even at 0 €.
+        .exclude(line_credit__lt=0, line_rest__lte=0)
+        .exclude(invoice_credit__lt=0, invoice_rest__lte=0)
     )
 
 
@@ -61,7 +71,7 @@ def counted_lines(structure, first, last):
 @dataclass(frozen=True)
 class HoursRow:
     month: object  # datetime.date, the month's first day
-    bracket: str  # "0-650", "1151 et plus", "taux d'effort" or "inconnu"
+    bracket: str  # "0-650", "1151 et plus", "taux d'effort" or "QF inconnu"
     booked: Decimal  # hours
     attended: Decimal
     billed: Decimal
@@ -78,6 +88,24 @@ def _bracket_order(bracket):
     return (0, int(found.group())) if found else (1, bracket == UNKNOWN_BRACKET, bracket)
 
 
+def _bracket():
+    """The line's quotient bracket for the report: "QF inconnu" on an invoice priced without
+    a known quotient (whatever the fallback's bracket); for a line without one (an excused
+    0 € line, a single price), the bracket of another line of its invoice, else "QF inconnu"."""
+    unknown = Value(UNKNOWN_BRACKET)
+    invoice_bracket = Subquery(
+        InvoiceLine.objects.filter(invoice=OuterRef("invoice"), bracket__gt="")
+        .order_by("order", "pk")
+        .values("bracket")[:1]
+    )
+    return Case(
+        When(invoice__quotient_note__gt="", then=unknown),
+        When(bracket="", then=Coalesce(invoice_bracket, unknown)),
+        default=F("bracket"),
+        output_field=CharField(),
+    )
+
+
 def _with_hours(structure, first, last):
     return counted_lines(structure, first, last).filter(
         Q(minutes_booked__gt=0) | Q(minutes_attended__gt=0) | Q(minutes_billed__gt=0)
@@ -91,7 +119,7 @@ def hours_report(structure, first, last):
         _with_hours(structure, first, last)
         .annotate(
             month=TruncMonth("day", output_field=DateField()),
-            range=Coalesce(NullIf("bracket", Value("")), Value(UNKNOWN_BRACKET)),
+            range=_bracket(),
         )
         .values("month", "range")
         .annotate(

@@ -24,6 +24,7 @@ TARIFF_FIELDS = [
     "unit",
     "method",
     "label",
+    "is_meal",
     "rate",
     "qf_floor",
     "qf_ceiling",

@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django_tasks import task
 
 from . import drafting
@@ -28,16 +30,26 @@ def account_url():
 
 @task()
 def send_invoice_email(invoice_id):
-    """The issued invoice, its PDF attached, to every guardian of the family with an e-mail."""
+    """The issued invoice, its PDF attached, to every guardian of the family with an e-mail.
+    Once only: the invoice's row is locked while it is sent and `emailed_at` set, so a task
+    run twice (a retry, a second worker) sends nothing more; a failed send sets nothing."""
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("structure", "family")
+            .filter(pk=invoice_id, status=Invoice.ISSUED, emailed_at__isnull=True)
+            .first()
+        )
+        if invoice is None or not _send(invoice):
+            return
+        invoice.emailed_at = timezone.now()
+        invoice.save(update_fields=["emailed_at"])
+
+
+def _send(invoice):
+    """E-mail the invoice; False when no guardian has an e-mail to write to."""
     from .pdf import invoice_filename, invoice_pdf
 
-    invoice = (
-        Invoice.objects.select_related("structure", "family")
-        .filter(pk=invoice_id, status=Invoice.ISSUED)
-        .first()
-    )
-    if invoice is None:
-        return
     recipients = sorted(
         {
             g.user.email
@@ -46,10 +58,11 @@ def send_invoice_email(invoice_id):
         }
     )
     if not recipients:
-        return
+        return False
     context = {"invoice": invoice, "structure": invoice.structure, "url": account_url()}
     subject = " ".join(render_to_string("billing/email/invoice_subject.txt", context).split())
     body = render_to_string("billing/email/invoice.txt", context).strip() + "\n"
     message = EmailMessage(subject, body, to=recipients)
     message.attach(invoice_filename(invoice), invoice_pdf(invoice), "application/pdf")
     message.send()
+    return True

@@ -113,13 +113,14 @@ def _duplicate_error(child):
 
 def _check_no_overdue(family, structure):
     """The house rules: while the structure asks for it, an overdue invoice blocks new
-    requests (the message names the invoices and what remains to pay)."""
+    requests (the message names the invoices and what remains to pay), unless the family's
+    credit at the structure covers it (a balance of zero or less: an unallocated payment)."""
     if not BillingSettings.objects.filter(
         structure=structure, block_enrollment_when_overdue=True
     ).exists():
         return
     overdue = list(balances.overdue_invoices(family, timezone.localdate(), structure))
-    if not overdue:
+    if not overdue or balances.balance(family, structure) <= 0:
         return
     listed = " ; ".join(f"{i.reference}, {fr_money(i.outstanding)}" for i in overdue)
     if len(overdue) == 1:

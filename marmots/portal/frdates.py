@@ -61,6 +61,12 @@ def shift_month(first, months):
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def previous_month(today):
+    """(first day, last day) of the month before the one holding `today`: the month the
+    invoicing, the exports and the certificates offer by default."""
+    return month_bounds(shift_month(today.replace(day=1), -1))
+
+
 def month_label(first):
     """date(2026, 12, 1) -> 'décembre 2026'."""
     return f"{MONTHS[first.month - 1]} {first.year}"

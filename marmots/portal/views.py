@@ -11,6 +11,7 @@ from marmots.families import rules
 from marmots.families.files import file_response
 from marmots.families.models import Child, Quotient
 
+from .views_billing import quotient_words
 from .views_checkin import checkin_alerts
 
 
@@ -54,6 +55,7 @@ def home(request):
     today = timezone.localdate()
     children = list(Child.objects.for_family(family))
     quotient = Quotient.objects.for_family(family).first()
+    state = rules.quotient_state(quotient, today)
     return render(
         request,
         "portal/home.html",
@@ -62,7 +64,8 @@ def home(request):
             "children": children,
             "to_check": [c for c in children if c.info_checked_at is None],
             "quotient": quotient,
-            "quotient_state": rules.quotient_state(quotient, today),
+            "quotient_state": state,
+            "quotient_words": quotient_words(family, quotient, state),
             "checkin_alerts": checkin_alerts(family, children),
             "balance": balance(family),
         },

@@ -5,7 +5,6 @@ Every query goes through `for_family(request.family)` and shows issued invoices 
 is the manager's work in progress): another family's or a draft's id answers 404.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, Sum
@@ -20,6 +19,7 @@ from marmots.billing import balances
 from marmots.billing.models import Allocation, Invoice, InvoiceLine, Payment
 from marmots.billing.money import ZERO, fr_money, money
 from marmots.billing.pdf import invoice_filename, invoice_pdf
+from marmots.billing.presentation import group_lines
 from marmots.core.access import get_or_404, guardian_required
 from marmots.enrollments.models import Enrollment
 from marmots.families import rules
@@ -65,7 +65,7 @@ def quotient_words(family, quotient, state):
 @dataclass
 class EnrollmentCost:
     enrollment: Enrollment
-    billed: object  # Decimal: net of credit notes and aid
+    billed: object  # Decimal: net of the credit notes on its lines (aid is counted apart)
 
 
 @dataclass
@@ -75,9 +75,11 @@ class ChildCosts:
 
 
 def enrollment_costs(family):
-    """([ChildCosts], others): each validated enrollment with what the issued invoices billed
-    for it (lines of its child and activity within its dates; a credit note's lines count where
-    the lines they correct do), and what was billed outside any enrollment (membership...)."""
+    """([ChildCosts], others, aid): each validated enrollment with what the issued invoices
+    billed for it (lines of its child and activity within its dates; a credit note's lines
+    count where the lines they correct do), what was billed outside any enrollment
+    (membership...) and the third-party aid deducted (zero or negative), which is no
+    activity's: it is deducted from the whole invoice."""
     enrollments = list(
         Enrollment.objects.for_family(family)
         .filter(status=Enrollment.VALIDATED)
@@ -93,6 +95,7 @@ def enrollment_costs(family):
     )
     sums = lines.aggregate(
         all=Sum("amount"),
+        aid=Sum("amount", filter=Q(kind=InvoiceLine.AID)),
         **{
             f"e{e.pk}": Sum(
                 "amount",
@@ -109,10 +112,10 @@ def enrollment_costs(family):
     for e in enrollments:
         group = groups.setdefault(e.child_id, ChildCosts(e.child))
         group.rows.append(EnrollmentCost(e, money(sums[f"e{e.pk}"] or ZERO)))
-    others = money(
-        (sums["all"] or ZERO) - sum((r.billed for g in groups.values() for r in g.rows), ZERO)
-    )
-    return list(groups.values()), others
+    aid = money(sums["aid"] or ZERO)
+    billed = sum((r.billed for g in groups.values() for r in g.rows), ZERO)
+    others = money((sums["all"] or ZERO) - billed - aid)
+    return list(groups.values()), others, aid
 
 
 @guardian_required
@@ -127,7 +130,7 @@ def account(request):
     )
     for invoice in invoices:
         invoice.overdue = invoice.outstanding > 0 and invoice.due_date < today
-    costs, others = enrollment_costs(family)
+    costs, others, aid = enrollment_costs(family)
     amount = balances.balance(family)
     return render(
         request,
@@ -141,6 +144,7 @@ def account(request):
             "quotient_words": quotient_words(family, quotient, state),
             "costs": costs,
             "others": others,
+            "aid": aid,
             "invoices": invoices,
             "credit_notes": issued(family)
             .filter(kind=Invoice.CREDIT_NOTE)
@@ -155,25 +159,6 @@ def account(request):
     )
 
 
-@dataclass
-class LineGroup:
-    child: object  # None: lines for the whole family
-    lines: list
-
-    @property
-    def total(self):
-        return money(sum((line.amount for line in self.lines), ZERO))
-
-
-def line_groups(lines):
-    """Lines grouped per child, in the order of their first line; family lines last."""
-    groups = defaultdict(list)
-    for line in lines:
-        groups[line.child].append(line)
-    ordered = sorted(groups.items(), key=lambda item: item[0] is None)
-    return [LineGroup(child, rows) for child, rows in ordered]
-
-
 @guardian_required
 @require_GET
 def invoice_detail(request, pk):
@@ -181,7 +166,7 @@ def invoice_detail(request, pk):
     lines = list(invoice.lines.select_related("child", "activity", "aid"))
     context = {
         "invoice": invoice,
-        "groups": line_groups(lines),
+        "groups": group_lines(lines),
         "services": money(
             sum((x.amount for x in lines if x.kind not in InvoiceLine.NEGATIVE_KINDS), ZERO)
         ),

@@ -1,8 +1,6 @@
 """Family portal: "Mes attestations" – the yearly tax certificate and a child's attendance
 certificate over a period, as PDFs (marmots.billing.certificates)."""
 
-import datetime
-
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,6 +13,7 @@ from marmots.billing import certificates
 from marmots.core.access import get_or_404, guardian_required
 from marmots.families.models import Child
 
+from .frdates import previous_month
 from .views_billing import issued
 
 MAX_DAYS = 366
@@ -110,8 +109,8 @@ class AttendanceForm(StructureMixin, forms.Form):
 
 def _default_period(today):
     """The previous calendar month."""
-    last = today.replace(day=1) - datetime.timedelta(days=1)
-    return {"du": last.replace(day=1), "au": last}
+    first, last = previous_month(today)
+    return {"du": first, "au": last}
 
 
 def _blank(family, child, initial):

@@ -367,11 +367,20 @@ def test_a_payment_in_the_future_is_refused(client_manager, family_a, issued):
     assert not Payment.objects.exists()
 
 
-def test_invoice_lines_of_a_family_have_no_child_heading(client_manager, family_a, structure):
+def test_invoice_lines_of_a_family_have_no_child_heading(
+    client_manager, family_a, child_a, structure
+):
     invoice = make_invoice(
         family_a,
         structure,
-        [{"label": "Adhésion familiale", "amount": "20", "kind": InvoiceLine.MEMBERSHIP}],
+        [
+            {"label": "Adhésion familiale", "amount": "20", "kind": InvoiceLine.MEMBERSHIP},
+            {"label": "Soir 02/11", "amount": "2.40", "child": child_a},
+        ],
     )
     page = client_manager.get(detail_url(invoice)).content.decode()
     assert "<h3>Famille</h3>" in page and "Adhésion familiale" in page
+    # The children first, the family's lines last (as on the PDF and the portal).
+    assert page.index(f"<h3>{child_a.first_name} {child_a.last_name}</h3>") < page.index(
+        "<h3>Famille</h3>"
+    )

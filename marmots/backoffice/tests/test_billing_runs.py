@@ -145,11 +145,20 @@ def test_progress_is_polled_while_computing_then_the_page_reloads(client_manager
     )
     InvoicingRun.objects.filter(pk=run.pk).update(families_done=10)
     page = client_manager.get(run_url(run)).content.decode()
-    assert f'hx-get="{run_url(run, "etat/")}" hx-trigger="every 1s"' in page
+    # The live region stays in the page; only its inside is polled and replaced.
+    assert re.search(
+        r'<div id="etat-facturation" class="card run-status" role="status">\s*'
+        rf'<div id="etat-facturation-detail" hx-get="{run_url(run, "etat/")}" '
+        r'hx-trigger="every 1s" hx-swap="innerHTML">',
+        page,
+    )
     assert 'value="25"' in page and "10 familles calculées sur 40" in page
     assert f'href="{run_url(run)}">Actualiser la page</a>' in page  # without JavaScript
     fragment = client_manager.get(run_url(run, "etat/"), headers=HTMX)
-    assert "HX-Refresh" not in fragment and "every 1s" in fragment.content.decode()
+    assert (
+        "HX-Refresh" not in fragment and "10 familles calculées sur 40" in fragment.content.decode()
+    )
+    assert "role=" not in fragment.content.decode() and "hx-" not in fragment.content.decode()
     InvoicingRun.objects.filter(pk=run.pk).update(status=InvoicingRun.DRAFTED, families_done=40)
     fragment = client_manager.get(run_url(run, "etat/"), headers=HTMX)
     assert fragment["HX-Refresh"] == "true"
@@ -312,3 +321,39 @@ def test_families_and_strangers_are_kept_out(client, guardian_a, run):
     for url in writes(run):
         assert client.post(url, {"mois": "2026-10"}).status_code == 403, url
     assert InvoicingRun.objects.count() == 1
+
+
+def test_a_month_not_over_is_a_preview_that_cannot_be_issued(client_manager, month, manager):
+    december = actions.start_run(month.structure, datetime.date(2026, 12, 1), manager)
+    for anomaly in december.anomalies.all():
+        actions.review_anomaly(anomaly, manager)
+    page = client_manager.get(run_url(december)).content.decode()
+    assert (
+        "Le mois n&#x27;est pas terminé : les factures ne peuvent être émises qu&#x27;à partir "
+        "du 1er janvier 2027. Ce brouillon est un aperçu" in page
+    )
+    assert "Émettre les factures" not in page and "Recalculer" in page
+    response = client_manager.post(run_url(december, "emettre/"), follow=True)
+    assert "Le mois n&#x27;est pas terminé" in response.content.decode()
+    december.refresh_from_db()
+    assert december.status == InvoicingRun.DRAFTED
+
+
+def test_a_run_stuck_computing_can_be_discarded(client_manager, month, manager, time_machine):
+    stuck = InvoicingRun.objects.create(
+        structure=month.structure, month=NOVEMBER, status=InvoicingRun.RUNNING, started_by=manager
+    )
+    page = client_manager.get(run_url(stuck)).content.decode()
+    assert "Abandonner" in page and "plus de 10 minutes" not in page
+    time_machine.move_to(TODAY + datetime.timedelta(minutes=11))  # the worker died meanwhile
+    page = client_manager.get(run_url(stuck)).content.decode()
+    assert "Le calcul dure depuis plus de 10 minutes" in page and "Abandonner" in page
+    fragment = client_manager.get(run_url(stuck, "etat/"), headers=HTMX).content.decode()
+    assert "Le calcul dure depuis plus de 10 minutes" in fragment
+
+    response = client_manager.post(run_url(stuck, "abandonner/"), follow=True)
+
+    assert "Facturation abandonnée." in response.content.decode()
+    stuck.refresh_from_db()
+    assert stuck.status == InvoicingRun.DISCARDED
+    assert start(client_manager).status_code == 302  # the month starts again

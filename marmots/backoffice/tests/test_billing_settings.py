@@ -115,6 +115,17 @@ def test_a_bracket_tariff_is_created_with_its_grid(client_manager, house, manage
     assert entry.actor == manager and len(entry.after["prices"]) == 3
 
 
+def test_a_tariff_may_be_a_meal_left_out_of_the_tax_certificate(client_manager, house):
+    page = client_manager.get(NEW).content.decode()
+    assert 'name="is_meal"' in page and "Exclu de l'attestation fiscale" in page
+    response = client_manager.post(NEW, tariff_data(house.morning, label="Repas", is_meal="on"))
+    assert response.status_code == 302
+    assert Tariff.objects.get(label="Repas").is_meal
+    assert AuditEntry.objects.get(action="tariff.create").after["is_meal"] is True
+    client_manager.post(NEW, tariff_data(house.evening, label="Soir"))
+    assert not Tariff.objects.get(label="Soir").is_meal
+
+
 def test_an_effort_rate_tariff(client_manager, house):
     data = tariff_data(
         house.evening, [], method="effort_rate", rate="0,0027", qf_floor="200", qf_ceiling="2500"

@@ -112,6 +112,30 @@ def test_a_child_of_another_family_or_structure_is_refused(
     assert response.status_code == 400 and not Aid.objects.exists()
 
 
+def test_only_families_of_the_aids_structure_are_offered(
+    client_manager, manager, house, family_a, other_structure
+):
+    f.MembershipFactory(structure=other_structure, role="manager", user=manager)
+    elsewhere = f.FamilyFactory(name="Dupont", structures=[other_structure])
+    # Creating: the structure is chosen in the same form; the server checks the pair.
+    data = aid_data(elsewhere, house.holiday, structure=house.structure.pk)
+    response = client_manager.post(NEW, data)
+    assert response.status_code == 400
+    assert "Cette famille n&#x27;est pas accueillie par la structure choisie." in (
+        response.content.decode()
+    )
+    assert not Aid.objects.exists()
+    # Editing: the structure is known, only its families are offered.
+    aid = make_aid(house.structure, family_a, house.holiday)
+    page = client_manager.get(f"{URL}{aid.pk}/").content.decode()
+    assert f'<option value="{family_a.pk}" selected>Martin</option>' in page
+    assert "Dupont" not in page
+    response = client_manager.post(f"{URL}{aid.pk}/", aid_data(elsewhere, house.holiday))
+    assert response.status_code == 400
+    aid.refresh_from_db()
+    assert aid.family == family_a
+
+
 def test_a_percent_aid(client_manager, house, family_a):
     data = aid_data(family_a, house.holiday, method="percent", amount="3", percent="50")
     assert client_manager.post(NEW, data).status_code == 302

@@ -163,6 +163,68 @@ def test_tax_certificate_counts_the_care_of_children_under_6_net_of_credit_and_a
     assert tom_line.paid == Decimal("5.20")
 
 
+@pytest.fixture
+def wednesday_tariffs(house):
+    """The demo tariffs of a Wednesday activity: morning, lunch (a meal) and afternoon."""
+    from marmots.activities.models import Activity
+    from marmots.billing.demo import create_demo_tariffs
+
+    wednesday = f.ActivityFactory(
+        structure=house.structure, name="Mercredis", kind=Activity.WEDNESDAY
+    )
+    for label, start, end in [
+        ("Matin", (8, 30), (12, 0)),
+        ("Repas", (12, 0), (13, 30)),
+        ("Après-midi", (13, 30), (17, 30)),
+    ]:
+        f.TimeSlotFactory(
+            activity=wednesday,
+            label=label,
+            start_time=datetime.time(*start),
+            end_time=datetime.time(*end),
+            capacity=36,
+        )
+    created = [t for t in create_demo_tariffs(house.structure) if t.activity == wednesday]
+    return {t.slot.label: t for t in created}
+
+
+def test_a_meal_tariff_is_left_out_of_the_tax_certificate(
+    house, manager, family_a, tom, wednesday_tariffs
+):
+    assert [(label, t.is_meal) for label, t in wednesday_tariffs.items()] == [
+        ("Matin", False),
+        ("Repas", True),
+        ("Après-midi", False),
+    ]
+    day = datetime.date(2026, 11, 4)
+    activity = wednesday_tariffs["Repas"].activity
+
+    def priced(slot, amount):  # as the engine writes it: an attendance line with its tariff
+        row = line(tom, InvoiceLine.ATTENDANCE, amount, day, activity, f"Mercredi : {slot}")
+        return row | {"tariff": wednesday_tariffs[slot]}
+
+    november = invoice(
+        family_a,
+        house.structure,
+        [priced("Matin", "4.00"), priced("Repas", "3.50"), priced("Après-midi", "4.00")],
+    )
+
+    (tom_line,) = certificates.tax_certificate(family_a, house.structure, 2026)
+
+    assert tom_line.childcare == Decimal("8.00")  # the morning and the afternoon
+    assert tom_line.excluded == Decimal("3.50")  # the lunch
+    assert tom_line.amount == Decimal("8.00")
+    # A credit note on the lunch is left out with it.
+    lunch = november.lines.get(tariff=wednesday_tariffs["Repas"])
+    actions.credit_note(november, manager, "Repas non servi", lines=[lunch])
+    (tom_line,) = certificates.tax_certificate(family_a, house.structure, 2026)
+    assert (tom_line.credited, tom_line.excluded, tom_line.amount) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("8.00"),
+    )
+
+
 def test_a_credit_note_for_the_whole_family_is_shared_by_care(house, family_a, tom, child_a):
     L = InvoiceLine
     november = invoice(

@@ -66,24 +66,80 @@ def test_a_whole_credit_note_cancels_the_invoice_line_by_line(issued, manager, f
 def test_partial_credit_notes_by_amount_and_by_lines(issued, manager):
     membership, evening, snack = issued.lines.order_by("order")
 
-    by_amount = actions.credit_note(issued, manager, "Geste commercial", amount="5")
     by_line = actions.credit_note(issued, manager, "Goûter non servi", lines=[snack])
+    by_amount = actions.credit_note(issued, manager, "Geste commercial", amount="5")
 
-    assert [(c.corrects, c.amount) for c in by_amount.lines.all()] == [
-        (membership, Decimal("-5.00"))
-    ]
     assert [(c.corrects, c.amount) for c in by_line.lines.all()] == [(snack, Decimal("-0.50"))]
+    # An amount takes the care first (what remains of each line), the membership last; the
+    # credit note lists them in the invoice's order.
+    assert [(c.corrects, c.amount) for c in by_amount.lines.order_by("order")] == [
+        (membership, Decimal("-2.60")),
+        (evening, Decimal("-2.40")),
+    ]
     assert outstanding(issued) == Decimal("17.40")
     assert Membership.objects.count() == 1  # its line is not credited in full
-    # What remains (17,40) is 15,00 of membership and the evening (2,40): an amount takes the
-    # lines in order, each within what remains of it.
-    rest = actions.credit_note(issued, manager, "Solde", amount="16.00")
-    assert [(c.corrects, c.amount) for c in rest.lines.order_by("order")] == [
-        (membership, Decimal("-15.00")),
-        (evening, Decimal("-1.00")),
-    ]
+    rest = actions.credit_note(issued, manager, "Solde", amount="17.40")
+    assert [(c.corrects, c.amount) for c in rest.lines.all()] == [(membership, Decimal("-17.40"))]
     assert not Membership.objects.exists()
     assert [n.number for n in issued.credit_notes.order_by("number")] == [1, 2, 3]
+
+
+def _with_membership(house, family, child, *lines):
+    """An issued invoice opening with the child's membership (20,00), as the engine writes it,
+    then `lines`; its `Membership` row recorded."""
+    membership = {
+        "label": "Adhésion 2026-2027",
+        "amount": "20.00",
+        "child": child,
+        "kind": InvoiceLine.MEMBERSHIP,
+    }
+    found = direct_invoice(family, house.structure, [membership, *lines])
+    Membership.objects.create(
+        structure=house.structure,
+        family=family,
+        child=child,
+        school_year="2026-2027",
+        line=found.lines.get(kind=InvoiceLine.MEMBERSHIP),
+    )
+    return found
+
+
+def test_a_goodwill_credit_takes_the_care_and_keeps_the_membership(
+    house, family_a, child_a, manager
+):
+    care = {"label": "Accueil de loisirs", "amount": "30.00", "child": child_a}
+    billed = _with_membership(house, family_a, child_a, care)
+
+    note = actions.credit_note(billed, manager, "Geste commercial", amount="20")
+
+    assert [(c.corrects.kind, c.amount) for c in note.lines.all()] == [
+        (InvoiceLine.ATTENDANCE, Decimal("-20.00"))
+    ]
+    assert Membership.objects.get().line.invoice == billed  # not billed again next time
+    # Beyond the care, the membership is credited, and freed once credited in full.
+    more = actions.credit_note(billed, manager, "Geste commercial", amount="15")
+    assert [(c.corrects.kind, c.amount) for c in more.lines.order_by("order")] == [
+        (InvoiceLine.MEMBERSHIP, Decimal("-5.00")),
+        (InvoiceLine.ATTENDANCE, Decimal("-10.00")),
+    ]
+    assert Membership.objects.exists()
+    actions.credit_note(billed, manager, "Solde")
+    assert not Membership.objects.exists()
+
+
+def test_a_whole_credit_frees_the_membership_of_an_invoice_with_aid(
+    house, family_a, child_a, manager
+):
+    care = {"label": "Accueil de loisirs", "amount": "30.00", "child": child_a}
+    aid = {"label": "Aide CAF", "amount": "-10.00", "child": child_a, "kind": InvoiceLine.AID}
+    billed = _with_membership(house, family_a, child_a, care, aid)  # 40,00
+
+    note = actions.credit_note(billed, manager, "Facturé par erreur")
+
+    # The care is credited in full, the membership for the 10,00 left: the invoice is
+    # cancelled, so the membership is billed again next time.
+    assert note.total == Decimal("-40.00")
+    assert not Membership.objects.exists()
 
 
 def test_refusals_change_nothing(issued, manager, staff, family_b, house):

@@ -391,3 +391,19 @@ def test_a_run_discarded_while_drafting_writes_nothing(house, lea, manager, monk
     monkeypatch.setattr(drafting, "price", discarded_meanwhile)
     run = actions.start_run(house.structure, NOVEMBER, manager)
     assert run.status == InvoicingRun.DISCARDED and not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "status",
+    [InvoicingRun.QUEUED, InvoicingRun.RUNNING, InvoicingRun.DRAFTED, InvoicingRun.FAILED],
+)
+def test_a_run_stuck_or_not_issued_may_be_discarded(house, lea, manager, status):
+    book(lea, house.snack_slot, MON_2)
+    run = InvoicingRun.objects.create(structure=house.structure, month=NOVEMBER, status=status)
+
+    assert actions.discard_run(run, manager).status == InvoicingRun.DISCARDED
+
+    # A worker that comes back to it (or was still drafting it) writes nothing.
+    drafting.draft(run.pk)
+    run.refresh_from_db()
+    assert run.status == InvoicingRun.DISCARDED and not Invoice.objects.exists()

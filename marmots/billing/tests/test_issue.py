@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from marmots.billing import actions
+from marmots.billing import actions, tasks
 from marmots.billing.models import BillingSettings, Invoice, InvoicingRun, Membership
 from marmots.core.models import AuditEntry
 from tests import factories as f
-from tests.house import enroll
+from tests.house import at, enroll
 
 from .month import (
     DECEMBER_2,
@@ -125,3 +125,38 @@ def test_two_drafts_billing_one_membership_cannot_both_be_issued(house, lea, man
     november.refresh_from_db()
     assert november.status == InvoicingRun.DRAFTED
     assert not Invoice.objects.filter(run=november, status=Invoice.ISSUED).exists()
+
+
+def test_a_month_not_over_is_drafted_but_not_issued(house, lea, manager, time_machine):
+    time_machine.move_to(at(datetime.date(2026, 11, 30), 23, 30))  # Paris
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+    review_all(run, manager)
+
+    with pytest.raises(ValidationError) as refused:
+        actions.issue_run(run, manager)
+
+    assert refused.value.messages == [
+        "Le mois n'est pas terminé : les factures ne peuvent être émises qu'à partir du "
+        "1er décembre 2026."
+    ]
+    run.refresh_from_db()
+    assert run.status == InvoicingRun.DRAFTED
+    assert not Invoice.objects.filter(status=Invoice.ISSUED).exists()
+    # On 1 December in Paris (still 30 November in UTC), November is over.
+    time_machine.move_to(at(datetime.date(2026, 12, 1), 0, 30))
+    assert actions.issue_run(run, manager).status == InvoicingRun.ISSUED
+
+
+def test_the_invoice_email_is_sent_once(house, lea, manager, smtp_server):
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+    review_all(run, manager)
+    actions.issue_run(run, manager, notify=False)
+    invoice = Invoice.objects.get(run=run)
+    assert invoice.emailed_at is None
+
+    tasks.send_invoice_email.enqueue(invoice.pk)
+    tasks.send_invoice_email.enqueue(invoice.pk)  # a retried task
+
+    assert len(smtp_server) == 1
+    invoice.refresh_from_db()
+    assert invoice.emailed_at is not None

@@ -115,28 +115,62 @@ def test_hours_per_month_and_bracket(structure, month):
     rows = reports.hours_report(structure, NOV, datetime.date(2026, 12, 31))
     assert [(r.month, r.bracket, r.booked, r.attended, r.billed, r.children) for r in rows] == [
         (NOV, "0-650", Decimal("3.00"), Decimal("3.17"), Decimal("3.50"), 2),
-        (NOV, "inconnu", Decimal("1.50"), Decimal("1.50"), Decimal("1.50"), 1),
+        (NOV, "QF inconnu", Decimal("1.50"), Decimal("1.50"), Decimal("1.50"), 1),
         (DEC, "651-1150", Decimal("1.00"), Decimal("1.00"), Decimal("1.00"), 1),
     ]
     assert reports.hours_children(structure, NOV, datetime.date(2026, 12, 31)) == 3
+
+
+def test_unknown_quotients_and_lines_without_a_bracket(
+    structure, family_a, child_a, family_b, child_b
+):
+    monday, tuesday = datetime.date(2026, 11, 2), datetime.date(2026, 11, 3)
+    invoice(
+        family_a,
+        structure,
+        [
+            session(child_a, monday, "0-650", 60, 60, 60),
+            session(child_a, tuesday, "", 60, 0, 0, amount="0.00"),  # excused: no bracket
+        ],
+    )
+    fallback = invoice(
+        family_b,
+        structure,
+        [
+            session(child_b, monday, "1151 et plus", 60, 60, 60, amount="4.80"),
+            session(child_b, tuesday, "", 30, 0, 0, amount="0.00"),
+        ],
+    )
+    Invoice.objects.filter(pk=fallback.pk).update(
+        quotient_note="QF non fourni : tarif maximal appliqué"
+    )
+
+    rows = reports.hours_report(structure, NOV, datetime.date(2026, 11, 30))
+
+    # The excused line counts in its invoice's bracket; the family priced at the top bracket
+    # for want of a quotient counts as unknown, not as "1151 et plus".
+    assert [(r.bracket, r.booked, r.attended, r.billed, r.children) for r in rows] == [
+        ("0-650", Decimal("2.00"), Decimal("1.00"), Decimal("1.00"), 1),
+        ("QF inconnu", Decimal("1.50"), Decimal("1.00"), Decimal("1.00"), 1),
+    ]
 
 
 def test_the_period_bounds_the_report(structure, month):
     rows = reports.hours_report(structure, datetime.date(2026, 11, 3), datetime.date(2026, 11, 30))
     assert [(r.bracket, r.booked, r.children) for r in rows] == [
         ("0-650", Decimal("1.00"), 1),
-        ("inconnu", Decimal("1.50"), 1),
+        ("QF inconnu", Decimal("1.50"), 1),
     ]
 
 
 def test_brackets_sort_by_their_lowest_quotient():
-    brackets = ["inconnu", "taux d'effort", "1151 et plus", "651-1150", "0-650"]
+    brackets = ["QF inconnu", "taux d'effort", "1151 et plus", "651-1150", "0-650"]
     assert sorted(brackets, key=reports._bracket_order) == [
         "0-650",
         "651-1150",
         "1151 et plus",
         "taux d'effort",
-        "inconnu",
+        "QF inconnu",
     ]
 
 

@@ -114,7 +114,20 @@ def _pay(invoice_):
     Allocation.objects.create(payment=payment, invoice=invoice_, amount=invoice_.total)
 
 
-@pytest.mark.parametrize("case", ["option off", "paid", "not yet due", "other structure"])
+def _credit(family, structure, amount):
+    """A payment left unallocated: a credit in the family's favour at the structure."""
+    Payment.objects.create(
+        structure=structure,
+        family=family,
+        method=Payment.TRANSFER,
+        amount=Decimal(amount),
+        received_on=b.TODAY,
+    )
+
+
+@pytest.mark.parametrize(
+    "case", ["option off", "paid", "not yet due", "other structure", "credit covers it"]
+)
 def test_allowed_otherwise(client_a, child_a, activity, structure, other_structure, case):
     if case != "option off":
         BillingSettings.objects.create(structure=structure, block_enrollment_when_overdue=True)
@@ -122,9 +135,22 @@ def test_allowed_otherwise(client_a, child_a, activity, structure, other_structu
     owed = april(child_a.family, other_structure if case == "other structure" else structure, due)
     if case == "paid":
         _pay(owed)
+    if case == "credit covers it":
+        _credit(child_a.family, structure, "42.40")  # balance zero: nothing is owed
     response = client_a.post(PORTAL, portal_data(child_a, activity))
     assert response.status_code == 302
     assert Enrollment.objects.get().status == Enrollment.PENDING
+
+
+def test_a_credit_elsewhere_or_too_small_still_blocks(
+    client_a, child_a, activity, other_structure, blocking
+):
+    overdue = april(child_a.family, activity.structure)
+    _credit(child_a.family, other_structure, "100.00")  # another structure's credit
+    _credit(child_a.family, activity.structure, "42.39")  # one cent short
+    response = client_a.post(PORTAL, portal_data(child_a, activity))
+    assert escaped(MESSAGE.format(ref=overdue.reference)) in response.content.decode()
+    assert not Enrollment.objects.exists()
 
 
 def test_the_manager_enrolls_on_the_familys_behalf(child_a, activity, manager, blocking):
@@ -154,7 +180,9 @@ def test_the_check_page_lists_unpaid_invoices(client_manager, child_a, activity,
     pending = b.enrollment(child_a, activity)
     html = client_manager.get(f"/gestion/inscriptions/{pending.pk}/").content.decode()
     assert "Factures impayées" in html
-    assert f"<td>{overdue.reference}</td>" in html and "42,40\u00a0€" in html
+    assert f"<td>{overdue.reference}</td>" in html
+    assert '<th scope="col" class="num">Reste dû</th>' in html
+    assert '<td class="num">42,40\u00a0€</td>' in html
     assert '31/05/2026 <span class="badge bad">Échue</span>' in html
     assert f"<td>{later.reference}</td>" in html and "40,00\u00a0€" in html
     assert "15/07/2026</td>" in html

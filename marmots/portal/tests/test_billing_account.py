@@ -163,6 +163,30 @@ def test_the_account_shows_the_balance_and_each_figure(
     assert "77,00" not in page and "99,00" not in page and "Brouillon" not in page
 
 
+def test_aid_is_shown_apart_from_the_enrollments(client_a, guardian_a, house, family_a, child_a):
+    enroll(house, child_a, house.evening)
+    day = datetime.date(2026, 11, 2)
+    invoice(
+        family_a,
+        house.structure,
+        [
+            {"label": "Soir 02/11", "amount": "12.00", "child": child_a, "date": day}
+            | {"activity": house.evening},
+            {"label": "Aide aux vacances (CAF)", "amount": "-5.00", "child": child_a}
+            | {"kind": InvoiceLine.AID, "date": day},
+        ],
+        month=NOVEMBER,
+    )
+
+    page = get_on(client_a, guardian_a.user, ON_12_DECEMBER, "/portail/compte/")
+
+    # The enrollment's amount is what was billed for it; the aid, no activity's, apart.
+    assert re.search(r"Périscolaire soir</th>.*?12,00\u00a0€", page, re.S)
+    assert "déduites de vos factures : -5,00\u00a0€" in page
+    assert "Hors inscriptions" not in page
+    assert "Les aides d'organismes sont déduites du total de la facture" in page
+
+
 def test_an_unpaid_invoice_past_its_due_date_is_overdue(client_a, guardian_a, month_of_lea):
     page = get_on(client_a, guardian_a.user, ON_15_JANUARY, "/portail/compte/")
     assert "Solde à régler : 42,40\u00a0€" in page

@@ -35,4 +35,18 @@ def test_home_says_when_the_quotient_expired(client_a, family_a):
         valid_from=yesterday.replace(day=1) - datetime.timedelta(days=300), valid_until=yesterday
     )
     html = client_a.get("/portail/").content.decode()
-    assert "expiré" in html and "tarif le plus élevé" in html
+    assert f"QF expiré le {yesterday:%d/%m/%Y} : le tarif maximal s&#x27;applique." in html
+    assert "tarif le plus élevé" not in html
+
+
+def test_home_says_which_tariff_applies_without_a_quotient(client_b, family_b, structure):
+    from marmots.billing.balances import settings_for
+
+    html = client_b.get("/portail/").content.decode()
+    assert "QF non fourni : le tarif maximal s&#x27;applique." in html
+    # The structure's choice, in the words of the account page.
+    found = settings_for(structure)
+    found.fallback_quotient = 800
+    found.save()
+    html = client_b.get("/portail/").content.decode()
+    assert "QF non fourni : le tarif du QF 800 s&#x27;applique." in html

@@ -18,6 +18,7 @@ from marmots.billing.demo import create_demo_tariffs
 from marmots.billing.models import Aid, InvoicingRun
 from marmots.checkin.models import Kiosk
 from marmots.families.models import Family
+from marmots.portal.frdates import previous_month
 
 from ._demo_checkin import KIOSK_NAME, _attendance, _past_bookings
 from ._demo_families import END_OF_YEAR
@@ -69,8 +70,7 @@ def _caf_aid(structure, family):
 
 def _last_month(structure, family, manager, staff, guardian_user):
     today = timezone.localdate()
-    first = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    last = today.replace(day=1) - datetime.timedelta(days=1)
+    first, last = previous_month(today)
     done = InvoicingRun.objects.filter(
         structure=structure, month=first, status__in=[InvoicingRun.ISSUED, *InvoicingRun.LIVE]
     )
