@@ -97,10 +97,6 @@ class TariffForm(StructureScopedForm):
             self.add_error("activity", "Choisissez l'activité de ce tarif.")
         if structure and activity and activity.structure_id != structure.pk:
             self.add_error("activity", "Cette activité n'est pas celle de la structure choisie.")
-        if kind == Tariff.EXTRA and slot is None:
-            self.add_error(
-                "slot", "Un supplément lié à une tranche (goûter, repas) indique sa tranche."
-            )
         if slot is not None and activity is not None and slot.activity_id != activity.pk:
             self.add_error(
                 "slot",

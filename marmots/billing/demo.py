@@ -69,7 +69,8 @@ def create_demo_tariffs(structure, valid_from=datetime.date(2026, 9, 1)):
                 unit=Tariff.SESSION,
             )
         )
-        for slot in activity.slots.filter(with_snack=True):
+        if activity.slots.filter(with_snack=True).exists():
+            # No slot: billed with each billed session, whatever its slots.
             created.append(
                 _tariff(
                     structure,
@@ -77,7 +78,6 @@ def create_demo_tariffs(structure, valid_from=datetime.date(2026, 9, 1)):
                     "Goûter",
                     SNACK,
                     activity=activity,
-                    slot=slot,
                     kind=Tariff.EXTRA,
                     unit=Tariff.SESSION,
                 )

@@ -32,7 +32,7 @@ class TariffRule:
     valid_from: datetime.date
     valid_until: datetime.date | None = None
     activity_id: int | None = None
-    slot_id: int | None = None  # None: every slot of the activity (required for extras)
+    slot_id: int | None = None  # None: every slot of the activity (an extra: every session)
     method: str = "brackets"  # or "effort_rate"
     prices: tuple[PriceRow, ...] = ()
     rate: Decimal | None = None  # effort rate: price of one unit = QF x rate
@@ -108,7 +108,7 @@ class SessionFacts:
 class ChildFacts:
     id: int
     first_name: str
-    rank: int = 1  # rank among the siblings billed in the month, by birth date (1 = eldest)
+    rank: int = 1  # among the siblings enrolled (or billed) in the month, by birth (1 = eldest)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 `gather(structure, month)` reads everything in a fixed number of queries whatever the number of
 families: activities and their slots, tariffs and their prices, every booking of the month (all
-statuses), the attendance with the missed check-in verdicts, the children billed in the month,
-their guardians, quotients, third-party aid and memberships not billed yet. `drafting.py`
-prices each family with `pricing.py` and writes the drafts.
+statuses), the attendance with the missed check-in verdicts, the children billed in the month
+(ranked among their siblings enrolled at the structure), their guardians, quotients, third-party
+aid and memberships not billed yet. `drafting.py` prices each family with `pricing.py` and writes
+the drafts.
 """
 
 import datetime
@@ -19,6 +20,7 @@ from marmots.activities.models import Activity
 from marmots.bookings.models import Booking
 from marmots.checkin import attendance
 from marmots.checkin.models import CheckinEvent, RegisterMark
+from marmots.enrollments.models import Enrollment
 from marmots.families.models import Child, Guardian, Quotient
 
 from .balances import settings_for
@@ -102,6 +104,7 @@ def gather(structure, month, families=None, *, run=None):
     tariffs = _tariffs(structure, first, last)
     dues = _dues(structure, first, tariffs, family_scope, run)
     residents = _cities(billing.resident_cities)
+    enrolled = _enrolled(structure, family_scope, first, last)
     result = []
     for family_id in family_ids:
         members = by_family[family_id]
@@ -113,15 +116,16 @@ def gather(structure, month, families=None, *, run=None):
             fallback_quotient=billing.fallback_quotient,
             resident=any(_city(g.city) in residents for g in people),
         )
-        ranked = sorted(members, key=lambda c: (c.birth_date, c.first_name, c.pk))
+        ranked = sorted(members, key=_eldest_first)
+        ranks = _ranks(members + enrolled.get(family_id, []))
         result.append(
             FamilyMonth(
                 family_id=family_id,
                 name=members[0].family.name,
                 facts=facts,
                 children={
-                    c.pk: ChildFacts(id=c.pk, first_name=c.first_name, rank=rank)
-                    for rank, c in enumerate(ranked, start=1)
+                    c.pk: ChildFacts(id=c.pk, first_name=c.first_name, rank=ranks[c.pk])
+                    for c in ranked
                 },
                 sessions=[s for c in ranked for s in rows.get(c.pk, [])],
                 aids=aids.get(family_id, []),
@@ -148,6 +152,33 @@ def _billed_children(structure, first, last, families):
     if families is not None:
         children = children.filter(family__in=families)
     return children
+
+
+def _enrolled(structure, scope, first, last):
+    """{family id: [Child]} with a validated enrollment at `structure` during the month: the
+    siblings a child's rank counts, whether they come this month or not."""
+    children = scope.narrow(
+        Child.objects.filter(
+            enrollments__status=Enrollment.VALIDATED,
+            enrollments__activity__structure=structure,
+            enrollments__start_date__lte=last,
+            enrollments__end_date__gte=first,
+        )
+    ).distinct()
+    result = defaultdict(list)
+    for child in children.only("pk", "family_id", "first_name", "birth_date"):
+        result[child.family_id].append(child)
+    return result
+
+
+def _eldest_first(child):
+    return (child.birth_date, child.first_name, child.pk)
+
+
+def _ranks(siblings):
+    """{child id: rank among `siblings` by birth date (1 = the eldest)}."""
+    unique = {child.pk: child for child in siblings}.values()
+    return {c.pk: rank for rank, c in enumerate(sorted(unique, key=_eldest_first), start=1)}
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class Tariff(models.Model):
     MEMBERSHIP = "membership"
     KINDS = [
         (ATTENDANCE, "présence (prix de l'activité)"),
-        (EXTRA, "supplément lié à une tranche (goûter, repas)"),
+        (EXTRA, "supplément par séance ou lié à une tranche (goûter, repas)"),
         (UNBOOKED, "supplément présence sans réservation"),
         (LATE_PICKUP, "supplément départ après la fermeture"),
         (MEMBERSHIP, "adhésion annuelle"),
@@ -100,8 +100,8 @@ class Tariff(models.Model):
         null=True,
         blank=True,
         related_name="tariffs",
-        help_text="Vide : toutes les tranches de l'activité. Obligatoire pour un supplément "
-        "lié à une tranche.",
+        help_text="Vide : toutes les tranches de l'activité ; pour un supplément, à chaque "
+        "séance facturée de l'activité.",
     )
     kind = models.CharField("nature", max_length=12, choices=KINDS, default=ATTENDANCE)
     unit = models.CharField("unité", max_length=12, choices=UNITS)
@@ -146,9 +146,6 @@ class Tariff(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="membership") | Q(activity__isnull=False),
                 name="tariff_activity_required",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="extra") | Q(slot__isnull=False), name="tariff_extra_slot"
             ),
         ]
 

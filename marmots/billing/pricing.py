@@ -7,9 +7,11 @@ stores the lines. The house rules (shared demo settings):
   excused one gives a 0,00 € line that says so; a cancellation in time gives nothing;
 - per half-hour: the union of the billed-as-booked slots and the presence, each rounded out to
   whole half-hours; the missed check-in rule bills as booked or at the maximum span;
-- per slot, half-day, day or session: the billed slots or sessions;
-- extras tied to a slot (the snack) when the billed time overlaps it; supplements for attendance
-  without a booking and for a departure after closing time;
+- per slot, half-day, day or session: the billed slots or sessions (the billed-as-booked
+  slots and those the known presence overlaps);
+- extras (the snack): once per billed session of their activity, or, tied to a slot, when the
+  billed time overlaps it; supplements for attendance without a booking (once per session
+  with no booking at all) and for a departure after closing time;
 - yearly memberships first; third-party aids last, as negative lines (`pricing_aids.py`).
 Sessions that bill with no applicable tariff give no line and a "no_tariff" finding.
 """

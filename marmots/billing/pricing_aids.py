@@ -25,6 +25,8 @@ def aid_lines(aids, children, activities, lines):
         else:
             child_ids = sorted(children, key=lambda cid: (children[cid].rank, cid))
         for child_id in child_ids:
+            if child_id not in children:  # nothing billed for this child this month
+                continue
             eligible = [i for i, line in enumerate(lines) if _eligible(aid, child_id, line)]
             line = _aid_line(aid, children[child_id], activities, lines, eligible, left)
             if line is not None:

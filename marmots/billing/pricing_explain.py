@@ -6,7 +6,7 @@ how its price was found ("Réservé 17h30-18h00, présent 16h30-18h10 : 16h30-18
 from functools import lru_cache
 
 from .money import fr_money
-from .pricing_spans import AS_BOOKED, MAX_SPAN, WHOLE, merge, minutes, slot_span
+from .pricing_spans import AS_BOOKED, MAX_SPAN, PRESENCE, WHOLE, merge, minutes, slot_span
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = [
@@ -150,6 +150,21 @@ def outcome(an, spans):
     if an.how == AS_BOOKED and (an.session.missed or not an.session.present):
         return "facturé comme réservé"
     return f"{fr_spans(spans)} facturé"
+
+
+def slot_name(slot):
+    """ "matin", or "17h30-18h00" for a slot without a label."""
+    return slot.label.lower() or fr_span(slot_span(slot))
+
+
+def slot_outcome(an, slot):
+    """What the line of one billed slot says is billed: the slot ("12h00-13h30 facturé"), or
+    every billed slot when the presence added some to the booked ones ("matin, repas,
+    après-midi facturés")."""
+    added = an.how == PRESENCE and any(s not in an.as_booked for s in an.slots)
+    if added and an.as_booked:
+        return f"{', '.join(slot_name(s) for s in an.slots)} facturés"
+    return outcome(an, [slot_span(slot)])
 
 
 def excused_text(booking, slots):

@@ -128,7 +128,7 @@ def _attendance_slots(ctx, sheet, found):
     first = True
     for slot in ctx.an.slots:
         tariff = for_slot(found, slot.id)
-        name = slot.label.lower() or explain.fr_span(slot_span(slot))
+        name = explain.slot_name(slot)
         if tariff is None:
             ctx.no_tariff(sheet, f"aucun tarif de présence pour le créneau {name}")
             continue
@@ -139,7 +139,7 @@ def _attendance_slots(ctx, sheet, found):
         quantity = Decimal(1)
         if tariff.unit == "half_hour":
             quantity = Decimal(length([round_out(span)]) // HALF_HOUR)
-        text = f"{head} : {explain.outcome(ctx.an, [span])}, "
+        text = f"{head} : {explain.slot_outcome(ctx.an, slot)}, "
         counts = _minutes(ctx) if first else {}
         what = f"{ctx.activity.name} ({name})"
         line = ctx.line(
@@ -186,22 +186,26 @@ def _excused(ctx, sheet, with_minutes):
 
 
 def _extras(ctx, sheet, by_slot):
-    """Extras tied to a slot (the snack): one per session whose billed time overlaps it."""
+    """Extras (the snack): one per billed session, or, for an extra tied to a slot, one per
+    session whose billed time overlaps that slot. One extra per slot (the newest tariff)."""
     slots = {slot.id: slot for slot in ctx.activity.slots}
     seen = set()
     for tariff in ctx.tariffs.candidates(EXTRA, ctx.day, ctx.activity.id):
-        slot = slots.get(tariff.slot_id)
-        if slot is None or slot.id in seen or not ctx.an.covers(slot, by_slot):
+        if tariff.slot_id in seen:
             continue
-        seen.add(slot.id)
+        if tariff.slot_id is None:
+            text, start = f"{tariff.label} (séance facturée) : ", ctx.an.opens
+        else:
+            slot = slots.get(tariff.slot_id)
+            if slot is None or not ctx.an.covers(slot, by_slot):
+                continue
+            span = slot_span(slot)
+            text, start = f"{tariff.label} (créneau {explain.fr_span(span)} facturé) : ", span[0]
+        seen.add(tariff.slot_id)
         p = _priced(ctx, sheet, tariff)
-        if p is None:
-            continue
-        span = explain.fr_span(slot_span(slot))
-        text = f"{tariff.label} (créneau {span} facturé) : "
-        sheet.add(
-            _key(ctx, EXTRA, slot_span(slot)[0]), ctx.line(EXTRA, tariff.label, text, Decimal(1), p)
-        )
+        if p is not None:
+            line = ctx.line(EXTRA, tariff.label, text, Decimal(1), p)
+            sheet.add(_key(ctx, EXTRA, start), line)
 
 
 def _supplement(ctx, sheet, kind, text):

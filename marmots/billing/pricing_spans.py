@@ -200,19 +200,18 @@ def _billed(session, activity, booked, presence, opens, closes):
 
 
 def _billed_slots(activity, booked, how, spans, presence):
-    """The slots billed for units other than the half-hour: the billed-as-booked ones, those of
-    the maximum span, or those overlapping the presence (all of them when it is unknown)."""
+    """The slots billed for units other than the half-hour: the billed-as-booked ones with those
+    of the maximum span, or with those the known presence overlaps (all of them when the child
+    was present but the presence is unknown and nothing was booked)."""
     if how == MAX_SPAN:
         wanted = [s for s in activity.slots if overlaps(slot_span(s), spans[-1])]
-        chosen = {s.id: s for s in booked + tuple(wanted)}
-    elif booked:
-        chosen = {s.id: s for s in booked}
     elif how == PRESENCE:
-        chosen = {s.id: s for s in activity.slots if overlaps(slot_span(s), round_out(presence))}
+        wanted = [s for s in activity.slots if overlaps(slot_span(s), round_out(presence))]
     elif how == WHOLE:
-        chosen = {s.id: s for s in activity.slots}
+        wanted = activity.slots
     else:
-        chosen = {}
+        wanted = ()
+    chosen = {s.id: s for s in booked + tuple(wanted)}
     return tuple(sorted(chosen.values(), key=by_start))
 
 

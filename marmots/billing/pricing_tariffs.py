@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .money import money
+from .pricing_explain import ordinal
 
 BRACKETS = "brackets"
 EFFORT_RATE = "effort_rate"
@@ -81,10 +82,6 @@ def _missing(family):
     return family.quotient_missing or "QF non fourni"
 
 
-def _ordinal(n):
-    return "1er" if n == 1 else f"{n}e"
-
-
 def _rows(tariff, family, rank):
     """The price rows for this family's residence (an exact one preferred over "any") and the
     highest rank row not above the child's rank."""
@@ -120,7 +117,7 @@ def _bracket_price(tariff, family, rank):
             parts.append(f"{_missing(family)} : tarif maximal")
         parts.append(f"tranche {bracket_label(row)}")
     if row.min_rank > 1:
-        parts.append(f"{_ordinal(rank)} enfant")
+        parts.append(f"{ordinal(rank)} enfant")
     if row.residence == RESIDENT:
         parts.append("résident")
     elif row.residence == NON_RESIDENT:

@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
 from marmots.activities.models import Activity, Structure
@@ -28,6 +29,7 @@ class Attendance:
     by_family: set = field(default_factory=set)  # kinds checked on the kiosk by the family
     asked: frozenset = frozenset()  # kinds asked of families where the missed rule applies
     max_span: tuple | None = None  # (start, end) billed when the rule says so
+    charged: bool = False  # a booking cancelled late or absent, not excused: billed as booked
 
     @property
     def booked(self):
@@ -49,13 +51,15 @@ class Attendance:
             present=self.present,
             asked=self.asked,
             by_family=frozenset(self.by_family),
-            booked=self.booked,
+            booked=self.booked or self.charged,  # the rule reads what billing bills as booked
         )
 
 
 def sessions(structure, first, last, children=None):
     """Every session of `structure` from `first` to `last` with a booking (status booked), a
-    register mark or an effective event; `children` (ids or objects) narrows it."""
+    register mark or an effective event; `children` (ids or objects) narrows it. A booking
+    cancelled late or absent (not excused) makes no session of its own: it flags `charged`
+    on a session the register or the events show."""
     rules_of = {a.pk: _rule(a) for a in Activity.objects.filter(structure=structure)}
     rows = {}
 
@@ -69,9 +73,11 @@ def sessions(structure, first, last, children=None):
     scope = {"date__range": (first, last)}
     if children is not None:
         scope["child__in"] = children
-    _add_bookings(row, structure, scope)
+    charged = _add_bookings(row, structure, scope)
     _add_marks(row, structure, scope)
     _add_events(row, structure, scope)
+    for key in charged & rows.keys():
+        rows[key].charged = True
     return sorted(rows.values(), key=lambda a: (a.day, a.activity_id, a.child_id))
 
 
@@ -83,11 +89,23 @@ def _rule(activity):
 
 
 def _add_bookings(row, structure, scope):
-    bookings = Booking.objects.filter(
-        slot__activity__structure=structure, status=Booking.BOOKED, **scope
-    ).values_list("child_id", "date", "slot__activity_id", "slot__start_time", "slot__end_time")
-    for child_id, day, activity_id, start, end in bookings:
-        row(child_id, day, activity_id).booked_slots.append((start, end))
+    """Adds the booked slots; returns the keys of the sessions with a booking billed as booked
+    though not kept (cancelled late or absent, not excused)."""
+    charged_statuses = [Booking.LATE_CANCELLED, Booking.ABSENT]
+    bookings = (
+        Booking.objects.filter(slot__activity__structure=structure, **scope)
+        .filter(Q(status=Booking.BOOKED) | Q(status__in=charged_statuses, excused=False))
+        .values_list(
+            "child_id", "date", "slot__activity_id", "slot__start_time", "slot__end_time", "status"
+        )
+    )
+    charged = set()
+    for child_id, day, activity_id, start, end, status in bookings:
+        if status == Booking.BOOKED:
+            row(child_id, day, activity_id).booked_slots.append((start, end))
+        else:
+            charged.add((child_id, day, activity_id))
+    return charged
 
 
 def _add_marks(row, structure, scope):

@@ -126,6 +126,22 @@ def test_a_tariff_may_be_a_meal_left_out_of_the_tax_certificate(client_manager, 
     assert not Tariff.objects.get(label="Soir").is_meal
 
 
+def test_an_extra_without_a_slot_comes_with_every_billed_session(client_manager, house):
+    page = client_manager.get(NEW).content.decode()
+    assert "pour un supplément, à chaque séance facturée de l'activité" in page
+    data = tariff_data(house.evening, [("0", "", "0,50")], kind="extra", unit="session")
+    response = client_manager.post(NEW, data | {"label": "Goûter"})
+    assert response.status_code == 302
+    snack = Tariff.objects.get(label="Goûter")
+    assert (snack.kind, snack.slot, snack.activity) == ("extra", None, house.evening)
+    data = tariff_data(house.evening, [("0", "", "0,50")], kind="extra", unit="session")
+    response = client_manager.post(
+        NEW, data | {"label": "Goûter 16h30", "slot": house.snack_slot.pk}
+    )
+    assert response.status_code == 302
+    assert Tariff.objects.get(label="Goûter 16h30").slot == house.snack_slot
+
+
 def test_an_effort_rate_tariff(client_manager, house):
     data = tariff_data(
         house.evening, [], method="effort_rate", rate="0,0027", qf_floor="200", qf_ceiling="2500"
@@ -174,7 +190,6 @@ def test_an_effort_rate_tariff(client_manager, house):
             {"method": "effort_rate", "rate": "0,0027", "qf_floor": "200", "qf_ceiling": "2500"},
             "Un tarif au taux d&#x27;effort n&#x27;a pas de grille de prix",
         ),
-        (DEMO_BRACKETS, {"kind": "extra", "unit": "session"}, "indique sa tranche"),
         (DEMO_BRACKETS, {"kind": "membership"}, "Une adhésion se compte par enfant ou"),
         (DEMO_BRACKETS, {"unit": "child_year"}, "Cette unité est réservée à l&#x27;adhésion"),
         (DEMO_BRACKETS, {"activity": ""}, "Choisissez l&#x27;activité de ce tarif."),

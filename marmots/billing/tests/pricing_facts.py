@@ -105,7 +105,7 @@ DEMO = (
         brackets("1.00"),
         activity_id=2,
     ),
-    tariff(105, "extra", "session", "Goûter", brackets("0.50"), activity_id=2, slot_id=21),
+    tariff(105, "extra", "session", "Goûter", brackets("0.50"), activity_id=2),  # every session
     tariff(
         106,
         unit="slot",

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 
 from marmots.billing import actions, drafting, invoicing, pricing
 from marmots.billing.balances import settings_for
@@ -18,16 +19,21 @@ from marmots.billing.models import (
     InvoiceLine,
     InvoicingRun,
     Membership,
+    Tariff,
+    TariffPrice,
 )
 from marmots.bookings.models import Booking
 from marmots.checkin.models import CheckinEvent
+from marmots.enrollments.models import Enrollment
 from tests import factories as f
 from tests.house import enroll
 
 from .factories import invoice as direct_invoice
 from .month import (
     DECEMBER_2,
+    FRI_6,
     MON_2,
+    MON_9,
     NOVEMBER,
     OCTOBER,
     THU_5,
@@ -128,7 +134,8 @@ def test_gather_and_draft_take_a_fixed_number_of_queries(
 
 
 def test_gather_builds_the_facts_pricing_needs(house, lea, family_a, guardian_a):
-    # Tom, born after Léa, is her younger brother; Zoé, the eldest, has nothing in November.
+    # Tom, born after Léa, is her younger brother; Zoé, the eldest, is enrolled but has nothing
+    # in November: she is not billed but still counts in her siblings' ranks.
     tom = f.ChildFactory(family=family_a, first_name="Tom", birth_date=datetime.date(2022, 2, 10))
     zoe = f.ChildFactory(family=family_a, first_name="Zoé", birth_date=datetime.date(2015, 1, 1))
     enroll(house, tom, house.evening)
@@ -174,8 +181,8 @@ def test_gather_builds_the_facts_pricing_needs(house, lea, family_a, guardian_a)
 
     assert month.facts.quotient == 540 and month.facts.resident
     assert month.children == {
-        lea.pk: ChildFacts(lea.pk, "Léa", rank=1),
-        tom.pk: ChildFacts(tom.pk, "Tom", rank=2),
+        lea.pk: ChildFacts(lea.pk, "Léa", rank=2),
+        tom.pk: ChildFacts(tom.pk, "Tom", rank=3),
     }
     late, excused, tuesday = month.sessions
     assert late.child_id == lea.pk and not late.present
@@ -189,6 +196,102 @@ def test_gather_builds_the_facts_pricing_needs(house, lea, family_a, guardian_a)
     assert (rule.id, rule.child_id, rule.method, rule.percent) == (aid.pk, tom.pk, "percent", 50)
     assert rule.activity_ids == {house.evening.pk}
     assert month.memberships[0].school_year == "2026-2027"
+
+
+def test_the_rank_counts_the_siblings_enrolled_in_the_month(house, lea, family_a, manager):
+    """A second child pays the second child's price even the months the eldest does not come;
+    a sibling not enrolled at the structure that month does not count."""
+    evening = Tariff.objects.get(activity=house.evening, kind=Tariff.ATTENDANCE)
+    TariffPrice.objects.create(tariff=evening, min_rank=2, amount=Decimal("0.30"))
+    older = datetime.date(2015, 1, 1)
+    zoe = f.ChildFactory(family=family_a, first_name="Zoé", birth_date=older)
+    enroll(house, zoe, house.evening)  # validated for the school year, no booking in November
+    max_ = f.ChildFactory(family=family_a, first_name="Max", birth_date=older)
+    (pending,) = enroll(house, max_, house.evening)
+    Enrollment.objects.filter(pk=pending.pk).update(status=Enrollment.PENDING)
+    paul = f.ChildFactory(family=family_a, first_name="Paul", birth_date=older)
+    (ended,) = enroll(house, paul, house.evening)
+    Enrollment.objects.filter(pk=ended.pk).update(end_date=datetime.date(2026, 10, 31))
+    evening_with_departure(house, lea, MON_2, 18, 10)
+
+    (month,) = invoicing.gather(house.structure, NOVEMBER).families
+    assert month.children == {lea.pk: ChildFacts(lea.pk, "Léa", rank=2)}
+
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+    draft = Invoice.objects.get(run=run)
+    # 20,00 membership + 4 half-hours x 0,30 (second child) + 0,50 snack.
+    assert draft.total == Decimal("21.70")
+    assert "2e enfant" in draft.lines.get(kind="attendance").explanation
+
+
+def test_an_aid_for_a_child_with_nothing_billed_leaves_the_run_drafting(
+    house, lea, family_a, manager
+):
+    tom = f.ChildFactory(family=family_a, first_name="Tom", birth_date=datetime.date(2022, 2, 10))
+    enroll(house, tom, house.evening)
+    aid = Aid.objects.create(
+        structure=house.structure,
+        family=family_a,
+        child=tom,
+        payer="CAF",
+        label="Aide aux temps libres",
+        method=Aid.PERCENT,
+        percent=Decimal("50"),
+        valid_from=NOVEMBER,
+        valid_until=datetime.date(2027, 8, 31),
+    )
+    aid.activities.add(house.evening)
+    book(lea, house.snack_slot, MON_2)  # Tom has nothing in November
+
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+
+    assert run.status == InvoicingRun.DRAFTED, run.error
+    draft = Invoice.objects.get(run=run)
+    assert not draft.lines.filter(kind="aid").exists()
+    # 20,00 membership + 2 half-hours x 0,60 (16:30-17:30 booked, no-show) + 0,50 snack.
+    assert draft.total == Decimal("21.70")
+
+
+def test_a_missed_checkin_on_a_late_cancellation_is_billed_as_booked(house, lea, manager):
+    book(lea, house.snack_slot, MON_2, status=Booking.LATE_CANCELLED)
+    mark(lea, house.evening, MON_2)  # she came; the family did not check out
+
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+
+    line = Invoice.objects.get(run=run).lines.get(kind="attendance")
+    # Billed as booked, 16:30-17:30: 2 half-hours x 0,60 (not the maximum span's 4).
+    assert (line.quantity, line.amount) == (2, Decimal("1.20"))
+    assert "facturé comme réservé" in line.explanation
+
+
+def test_every_drafted_total_is_the_sum_of_its_stored_lines(house, lea, family_a, manager):
+    tom = f.ChildFactory(family=family_a, first_name="Tom", birth_date=datetime.date(2022, 2, 10))
+    enroll(house, tom, house.evening, house.morning)
+    aid = Aid.objects.create(
+        structure=house.structure,
+        family=family_a,
+        payer="CE",
+        label="Aide de l'employeur",
+        method=Aid.PERCENT,
+        percent=Decimal("33.33"),
+        valid_from=NOVEMBER,
+        valid_until=datetime.date(2027, 8, 31),
+    )
+    aid.activities.add(house.evening)
+    evening_with_departure(house, lea, MON_2, 18, 10)
+    book(tom, slot(house.evening, 17, 30), TUE_3, status=Booking.LATE_CANCELLED)
+    book(tom, house.snack_slot, THU_5, status=Booking.ABSENT, excused=True, reason="Angine")
+    book(tom, slot(house.morning, 7, 30), FRI_6)
+    mark(tom, house.morning, MON_9)  # present without booking nor arrival
+    _families(house, 3)
+
+    run = actions.start_run(house.structure, NOVEMBER, manager)
+
+    invoices = Invoice.objects.filter(run=run).annotate(stored=Sum("lines__amount"))
+    assert invoices.count() == 4
+    for draft in invoices:
+        assert draft.total == draft.stored, draft.family.name
+    assert Invoice.objects.get(run=run, family=family_a).lines.filter(kind="aid").count() == 2
 
 
 def test_quotients_missing_or_expired_say_so(house, tariffs, manager):

@@ -21,6 +21,7 @@ from .pricing_facts import (
     WEDNESDAY_ACT,
     D,
     book,
+    brackets,
     find,
     price,
     session,
@@ -49,7 +50,7 @@ def test_the_issue_example():
     )
     assert (line.minutes_booked, line.minutes_attended, line.minutes_billed) == (30, 100, 120)
     assert (line.quotient, line.bracket, line.tariff_id, line.activity_id) == (540, "0-650", 102, 2)
-    assert text(snack) == "Goûter (créneau 16h30-17h30 facturé) : 1 séance x 0,50 € = 0,50 €"
+    assert text(snack) == "Goûter (séance facturée) : 1 séance x 0,50 € = 0,50 €"
     assert (snack.kind, snack.minutes_billed, snack.minutes_booked) == ("extra", 0, 0)
 
 
@@ -172,8 +173,9 @@ def test_missed_checkin_within_threshold_is_billed_as_booked():
     first = _missed(MONDAY, 22, count=2)
     second = _missed(datetime.date(2026, 11, 5), 22, count=2)
     lines = price(second, first)
-    assert [line.kind for line in lines] == ["attendance", "attendance"]  # no snack: 17h30-18h
-    assert text(lines[1]) == (
+    # Each session: 1 half-hour x 0,60 (17h30-18h00) + 0,50 snack (each billed evening).
+    assert kinds(lines) == [("attendance", D("0.60")), ("extra", D("0.50"))] * 2
+    assert text(lines[2]) == (
         "Oubli de pointage (2e du mois), réservé 17h30-18h00 : facturé comme réservé, "
         "1 demi-heure x 0,60 € (QF 540, tranche 0-650) = 0,60 €"
     )
@@ -224,9 +226,35 @@ def test_register_only_presence_without_the_missed_rule():
     assert kinds(lines) == [("attendance", D("2.40")), ("extra", D("0.50")), ("unbooked", D(1))]
 
 
-def test_snack_only_when_the_billed_span_covers_its_slot():
-    assert [x.kind for x in price(session(EVENING, MONDAY, 22, 23))] == ["attendance"]
-    assert [x.kind for x in price(session(EVENING, MONDAY, 21))] == ["attendance", "extra"]
+def test_the_snack_comes_with_each_billed_evening_session():
+    # A no-show booked 17h30-18h30: 2 half-hours x 0,60 + the 0,50 snack (demo settings: "each
+    # billed evening session").
+    lines = price(session(EVENING, MONDAY, 22, 23))
+    assert kinds(lines) == [("attendance", D("1.20")), ("extra", D("0.50"))]
+    assert kinds(price(session(EVENING, MONDAY, 21))) == [
+        ("attendance", D("1.20")),
+        ("extra", D("0.50")),
+    ]
+    # Excused or cancelled in time: nothing billed, no snack.
+    excused = session(EVENING, MONDAY, book(22, "late", excused=True))
+    assert [x.kind for x in price(excused)] == ["info"]
+    assert price(session(EVENING, MONDAY, book(21, "cancelled"))) == []
+    # Never more than one snack per session, and none on the morning.
+    lines = price(session(EVENING, MONDAY, 21, 22, 23, present=True, departure=t(18, 20)))
+    assert [x.kind for x in lines] == ["attendance", "extra"]
+    assert [x.kind for x in price(session(MORNING, MONDAY, 11))] == ["attendance"]
+
+
+def test_an_extra_tied_to_a_slot_only_when_the_billed_span_covers_it():
+    slotted = tariff(130, "extra", "session", "Goûter", brackets("0.50"), activity_id=2, slot_id=21)
+    tariffs = (*[x for x in DEMO if x.kind != "extra"], slotted)
+    assert [x.kind for x in price(session(EVENING, MONDAY, 22, 23), tariffs=tariffs)] == [
+        "attendance"
+    ]
+    [_, snack] = price(session(EVENING, MONDAY, 21), tariffs=tariffs)
+    assert text(snack) == "Goûter (créneau 16h30-17h30 facturé) : 1 séance x 0,50 € = 0,50 €"
+    present = session(EVENING, MONDAY, 22, present=True, departure=t(18))  # from 16h30
+    assert [x.kind for x in price(present, tariffs=tariffs)] == ["attendance", "extra"]
 
 
 def test_late_pickup_supplement():
@@ -257,6 +285,33 @@ def test_wednesday_is_billed_per_slot():
     assert kinds(price(unbooked)) == [("attendance", D(4))]
     everything = price(session(WEDNESDAY_ACT, WEDNESDAY, present=True))
     assert total(everything) == D("11.50")
+
+
+def test_wednesday_bills_the_booked_slots_and_those_of_the_presence():
+    # Booked the morning, present 8h40-14h00: morning 4,00 + lunch 3,50 + afternoon 4,00.
+    stayed = session(WEDNESDAY_ACT, WEDNESDAY, 31, present=True, arrival=t(8, 40), departure=t(14))
+    lines = price(stayed)
+    assert kinds(lines) == [("attendance", D(4)), ("attendance", D("3.50")), ("attendance", D(4))]
+    assert total(lines) == D("11.50")
+    assert [x.label for x in lines][1] == "Mercredis (repas), mercredi 04/11 – Léa"
+    assert text(lines[1]) == (
+        "Réservé 8h30-12h00, présent 8h40-14h00 : matin, repas, après-midi facturés, "
+        "1 créneau x 3,50 € (QF 540, tranche 0-650) = 3,50 €"
+    )
+    assert [x.minutes_billed for x in lines] == [210, 90, 240]
+    # The supplement for attendance without a booking: once, and only without any booking.
+    unbooked = tariff(
+        131, "unbooked", "session", "Mercredis : sans réservation", brackets("1.00"), activity_id=3
+    )
+    tariffs = (*DEMO, unbooked)
+    assert total(price(stayed, tariffs=tariffs)) == D("11.50")
+    walked_in = dataclasses.replace(stayed, bookings=())
+    assert kinds(price(walked_in, tariffs=tariffs))[-1] == ("unbooked", D(1))
+    assert total(price(walked_in, tariffs=tariffs)) == D("12.50")
+    # Within the booked slots, only they are billed.
+    inside = dataclasses.replace(stayed, departure=t(12))
+    [line] = price(inside)
+    assert text(line).startswith("Réservé 8h30-12h00, présent 8h40-12h00 : 8h30-12h00 facturé")
 
 
 def test_holiday_is_billed_per_day():

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from marmots.billing.facts import AidRule, MembershipDue, PriceRow
-from marmots.billing.pricing import price_and_findings, quotient_note
+from marmots.billing.pricing import price_and_findings, price_month, quotient_note
 
 from .pricing_facts import (
     ACTIVITIES,
@@ -74,7 +74,7 @@ def test_unknown_quotient_with_a_fallback_quotient():
 
 def test_a_single_price_does_not_mention_the_quotient():
     lines = price(session(EVENING, MONDAY, 21), fam=family(None))
-    assert text(lines[1]) == "Goûter (créneau 16h30-17h30 facturé) : 1 séance x 0,50 € = 0,50 €"
+    assert text(lines[1]) == "Goûter (séance facturée) : 1 séance x 0,50 € = 0,50 €"
 
 
 def test_quotient_note_and_finding():
@@ -219,6 +219,7 @@ def test_memberships_come_first():
         ("membership", 1),
         ("membership", 2),
         ("attendance", 1),
+        ("extra", 1),  # the snack, with every billed evening session
     ]
     assert text(lines[0]) == "Adhésion 2026-2027 (Léa) : 20,00 €"
     assert lines[0].label == "Adhésion 2026-2027 – Léa"
@@ -298,6 +299,16 @@ def test_two_aids_never_pay_more_than_the_lines_cost():
     [_, caf, other] = price(*_holidays(21), aids=[CAF, half])
     assert (caf.amount, other.amount) == (D(-6), D(-6))
     assert "75 % de 12,00 € = 9,00 €, plafonnée au reste à payer : -6,00 €" in text(other)
+
+
+def test_an_aid_for_a_child_with_nothing_billed_deducts_nothing():
+    # Tom has an aid but nothing billed this month: the family's children are Léa's alone.
+    for_tom = AidRule(**{**CAF.__dict__, "id": 4, "child_id": TOM.id})
+    lines = price_month(family(), {LEA.id: LEA}, ACTIVITIES, _holidays(21), DEMO, [for_tom, CAF])
+    assert [(x.kind, x.child_id, x.amount) for x in lines] == [
+        ("attendance", LEA.id, D(12)),
+        ("aid", LEA.id, D(-6)),
+    ]
 
 
 def test_price_and_findings_in_one_pass():

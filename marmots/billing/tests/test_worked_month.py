@@ -188,7 +188,7 @@ def test_the_martin_family_november(
         ("Léa", 9, "attendance", Decimal("2.40")),
         ("Léa", 9, "extra", Decimal("0.50")),
         # Tuesday 10, cancelled late: billed as booked, 16:30-18:00 = 3 x 0,60 = 1,80;
-        # the snack of the billed 16:30 slot 0,50.
+        # the snack 0,50 (with each billed evening session).
         ("Léa", 10, "attendance", Decimal("1.80")),
         ("Léa", 10, "extra", Decimal("0.50")),
         # Thursday 12, ill and excused: 0,00, the line says why.

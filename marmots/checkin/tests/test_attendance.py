@@ -168,6 +168,34 @@ def test_billing_reads_each_session_with_its_verdict(house, lea, kiosk):
     assert departures[november[4]] == at(november[4], 17, 20)
 
 
+def test_a_late_cancellation_is_booked_for_the_missed_checkin_rule(house, lea):
+    """Cancelled late (billed as booked), the child came anyway and the family forgot the
+    kiosk: a missed check-in billed as booked, not at the maximum span. Excused, it is no
+    booking: the maximum span. The register still shows no booked slot."""
+    late = book(lea, house.snack_slot, MONDAY, status=Booking.LATE_CANCELLED)
+    mark(lea, house.evening, MONDAY)
+    absent = book(lea, house.snack_slot, TUESDAY, status=Booking.ABSENT)
+    mark(lea, house.evening, TUESDAY)
+    first, last = datetime.date(2026, 11, 1), TUESDAY
+
+    verdicts = {a.day: v for a, v in attendance.with_verdicts(house.structure, first, last)}
+    assert verdicts[MONDAY].missed and not verdicts[MONDAY].max_span
+    assert verdicts[TUESDAY].missed and not verdicts[TUESDAY].max_span
+    rows = attendance.sessions(house.structure, MONDAY, TUESDAY)
+    assert [(row.booked, row.booked_slots) for row in rows] == [(False, [])] * 2
+
+    for booking in (late, absent):
+        booking.excused, booking.excuse_reason = True, "certificat médical"
+        booking.save()
+    verdicts = {a.day: v for a, v in attendance.with_verdicts(house.structure, first, last)}
+    assert verdicts[MONDAY].max_span and verdicts[TUESDAY].max_span
+
+
+def test_a_late_cancellation_alone_makes_no_session(house, lea):
+    book(lea, house.snack_slot, MONDAY, status=Booking.LATE_CANCELLED)
+    assert attendance.sessions(house.structure, MONDAY, MONDAY) == []
+
+
 def test_billing_a_part_of_a_month_still_counts_the_whole_month(house, lea):
     november = [MONDAY - datetime.timedelta(days=d) for d in (0, 3, 4, 6)]  # 30, 27, 26, 24/11
     for day in november:
