@@ -91,3 +91,23 @@ def _last_month(structure, family, manager, staff, guardian_user):
     for anomaly in run.anomalies.all():
         actions.review_anomaly(anomaly, manager, note="Vérifié (démonstration)")
     return actions.issue_run(run, manager, notify=False)
+
+
+def billing_line(structure):
+    """What `load_demo` prints about the demo's invoice (empty when nothing was billed)."""
+    from marmots.billing.models import Invoice
+    from marmots.billing.money import fr_money
+
+    invoice = (
+        Invoice.objects.filter(structure=structure, status=Invoice.ISSUED, kind=Invoice.INVOICE)
+        .select_related("family")
+        .order_by("-period_start", "-number")
+        .first()
+    )
+    if invoice is None:
+        return ""
+    return (
+        f"Facture de démonstration : {invoice.reference} (famille {invoice.family.name}, "
+        f"{invoice.period_start:%m/%Y}, {fr_money(invoice.total)}) : Gestion > Facturation, "
+        "Portail > Mon compte"
+    )

@@ -16,7 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from marmots.activities.models import PublishedDocument
 from marmots.families.models import FamilyDocument
 
-from ._demo_billing import load_billing
+from ._demo_billing import billing_line, load_billing
 from ._demo_bookings import load_bookings
 from ._demo_checkin import DEMO_PIN, kiosk_line, load_checkin
 from ._demo_families import load_families
@@ -48,6 +48,8 @@ class Command(BaseCommand):
             kiosk = load_checkin(structure, manager, staff, next(iter(logins.values()))[0])
             load_billing(structure, manager, staff, next(iter(logins.values()))[0])
         self._print_logins(manager, staff, logins)
+        if line := billing_line(structure):
+            self.stdout.write(line)
         self.stdout.write(kiosk_line(*kiosk))
 
     def _print_logins(self, manager, staff, logins):
