@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -144,10 +144,12 @@ def _billed_children(structure, first, last, families):
     booked = Booking.objects.filter(slot__activity__structure=structure, **month)
     marked = RegisterMark.objects.filter(activity__structure=structure, **month)
     checked = CheckinEvent.objects.filter(activity__structure=structure, **month)
+    # EXISTS, not IN: an OR of IN-subqueries cannot become a join, and once their rows no
+    # longer fit in work_mem PostgreSQL re-reads them for every child (minutes at 50,000).
     children = Child.objects.filter(
-        Q(pk__in=booked.values("child_id"))
-        | Q(pk__in=marked.values("child_id"))
-        | Q(pk__in=checked.values("child_id"))
+        Exists(booked.filter(child_id=OuterRef("pk")))
+        | Exists(marked.filter(child_id=OuterRef("pk")))
+        | Exists(checked.filter(child_id=OuterRef("pk")))
     )
     if families is not None:
         children = children.filter(family__in=families)
