@@ -40,6 +40,12 @@ RUSH_ARGS ?=
 rush: $(VENV)/.installed
 	$(PY) benchmarks/rush.py $(RUSH_ARGS)
 
+# The invoicing benchmark on PostgreSQL (benchmarks/README.md); INVOICING_ARGS="--children 500".
+INVOICING_ARGS ?=
+.PHONY: invoicing-bench
+invoicing-bench: $(VENV)/.installed
+	$(PY) benchmarks/invoicing.py $(INVOICING_ARGS)
+
 # Re-pin the dependencies after changing pyproject.toml.
 lock: $(VENV)/.installed
 	$(PY) -m pip install $(PIP_QUIET) pip-tools
