@@ -18,6 +18,11 @@ urlpatterns = [
     path("mois/<int:pk>/abandonner/", runs.run_discard, name="billing_run_discard"),
     path("mois/<int:pk>/emettre/", runs.run_issue, name="billing_run_issue"),
     path("anomalies/<int:pk>/vu/", runs.anomaly_review, name="billing_anomaly_review"),
+    path(
+        "mois/<int:pk>/anomalies/<slug:kind>/vu/",
+        runs.anomaly_review_kind,
+        name="billing_anomaly_review_kind",
+    ),
     # Invoices and credit notes
     path("factures/", invoices.invoice_list, name="billing_invoices"),
     path("factures/<int:pk>/", invoices.invoice_detail, name="billing_invoice"),

@@ -159,7 +159,7 @@ def _anomaly_groups(run):
     for anomaly in run.anomalies.select_related(*related):
         found.setdefault(anomaly.kind, []).append(anomaly)
     labels = dict(Anomaly.KINDS)
-    return [(labels[kind], found[kind]) for kind, _ in Anomaly.KINDS if kind in found]
+    return [(labels[kind], found[kind], kind) for kind, _ in Anomaly.KINDS if kind in found]
 
 
 def _run_context(request, run):
@@ -177,7 +177,7 @@ def _run_context(request, run):
         "amount": totals["amount"] or ZERO,
         "page": page.get_page(request.GET.get("page")),
         "groups": groups,
-        "unreviewed": sum(not a.reviewed_at for _, rows in groups for a in rows),
+        "unreviewed": sum(not a.reviewed_at for _, rows, _ in groups for a in rows),
         "review_form": ReviewForm(),
     }
 
@@ -232,6 +232,18 @@ def run_discard(request, pk):
 def run_issue(request, pk):
     done = "Factures émises : les familles les reçoivent par e-mail."
     return _run_action(request, pk, actions.issue_run, done)
+
+
+@require_POST
+@manager_required
+def anomaly_review_kind(request, pk, kind):
+    run = get_or_404(runs_of(request).select_related("structure"), pk=pk)
+    try:
+        count = actions.review_kind(run, request.user, kind)
+    except ValidationError as error:
+        return _refused(request, error.messages[0], run_url(run, "anomalies"))
+    messages.success(request, f"{count} anomalie(s) marquée(s) comme vue(s).")
+    return redirect(run_url(run, "anomalies"))
 
 
 @require_POST

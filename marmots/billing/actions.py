@@ -179,6 +179,22 @@ def review_anomaly(anomaly, actor, note=""):
     return anomaly
 
 
+def review_kind(run, actor, kind):
+    """Mark every unreviewed anomaly of `kind` in a drafted run as reviewed (a month may hold
+    hundreds of no-shows); returns how many were marked."""
+    check_manager(actor, run.structure)
+    if kind not in dict(Anomaly.KINDS):
+        raise ValidationError("Type d'anomalie inconnu.")
+    with transaction.atomic():
+        run = _locked(run)
+        if run.status != InvoicingRun.DRAFTED:
+            raise ValidationError(NOT_DRAFTED)
+        pending = run.anomalies.filter(kind=kind, reviewed_at__isnull=True)
+        count = pending.update(reviewed_at=timezone.now(), reviewed_by=actor)
+        record(actor, "anomaly.review_kind", run, after={"kind": kind, "count": count})
+    return count
+
+
 def take_numbers(structure, series, year, count):
     """`count` continuous numbers of the series and year, the sequence row locked until the
     caller's transaction ends (the caller holds a transaction)."""

@@ -168,6 +168,7 @@ AUDIT_LABELS = {
     "invoicing.discard": "Facturation mensuelle abandonnée",
     "invoicing.issue": "Factures émises",
     "anomaly.review": "Anomalie de facturation vérifiée",
+    "anomaly.review_kind": "Anomalies de facturation vérifiées en bloc",
     "invoice.credit_note": "Avoir émis",
     "payment.record": "Règlement enregistré",
 }

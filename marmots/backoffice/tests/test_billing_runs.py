@@ -194,6 +194,23 @@ def test_review_an_anomaly_without_javascript(client_manager, run):
     assert anomaly.reviewed_at is not None and anomaly.note == ""
 
 
+def test_review_every_anomaly_of_a_kind_at_once(client_manager, client, run, staff):
+    kinds = {a.kind for a in run.anomalies.all()}
+    kind = next(iter(kinds))
+    pending = run.anomalies.filter(kind=kind)
+    others = run.anomalies.exclude(kind=kind).count()
+    response = client_manager.post(run_url(run, f"anomalies/{kind}/vu/"), follow=True)
+    assert f"{pending.count()} anomalie(s) marquée(s) comme vue(s)." in response.content.decode()
+    assert not pending.filter(reviewed_at__isnull=True).exists()
+    assert run.anomalies.filter(reviewed_at__isnull=True).count() == others
+    assert AuditEntry.objects.filter(action="anomaly.review_kind").count() == 1
+
+    refused = client_manager.post(run_url(run, "anomalies/inconnu/vu/"), follow=True)
+    assert "Type d&#x27;anomalie inconnu." in refused.content.decode()
+    client.force_login(staff)
+    assert client.post(run_url(run, f"anomalies/{kind}/vu/")).status_code == 403
+
+
 def test_a_too_long_note_changes_nothing(client_manager, run):
     anomaly = run.anomalies.first()
     response = client_manager.post(review_url(anomaly), {"note": "x" * 301}, follow=True)
