@@ -13,7 +13,12 @@ from django.utils import timezone
 from marmots.activities.forms import StructureScopedForm, check_order, date_input
 from marmots.activities.models import Activity, TimeSlot
 from marmots.billing.models import Aid, BillingSettings, Tariff, TariffPrice
-from marmots.billing.settings_actions import aid_used_until, tariff_used_until
+from marmots.billing.settings_actions import (
+    AID_FIELDS,
+    TARIFF_FIELDS,
+    aid_used_until,
+    tariff_used_until,
+)
 from marmots.families.models import Child, Family
 from marmots.portal.frdates import previous_month
 
@@ -34,21 +39,7 @@ class TariffForm(StructureScopedForm):
 
     class Meta:
         model = Tariff
-        fields = [
-            "structure",
-            "activity",
-            "slot",
-            "kind",
-            "unit",
-            "method",
-            "label",
-            "is_meal",
-            "rate",
-            "qf_floor",
-            "qf_ceiling",
-            "valid_from",
-            "valid_until",
-        ]
+        fields = ["structure", *TARIFF_FIELDS]
         localized_fields = ["rate"]
         labels = {
             "activity": "Activité",
@@ -385,20 +376,7 @@ class AidForm(StructureScopedForm):
 
     class Meta:
         model = Aid
-        fields = [
-            "structure",
-            "family",
-            "child",
-            "payer",
-            "label",
-            "reference",
-            "activities",
-            "method",
-            "amount",
-            "percent",
-            "valid_from",
-            "valid_until",
-        ]
+        fields = ["structure", *AID_FIELDS]
         localized_fields = ["amount", "percent"]
         labels = {"amount": "Montant par unité (€)", "percent": "Pourcentage (%)"}
         widgets = {

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from marmots.core.access import is_manager
 from marmots.core.audit import record
+from marmots.core.french import month_label
 from marmots.families.models import Family
-from marmots.portal.frdates import month_label
 
 from . import tasks
 from .balances import settings_for, unpaid_invoices

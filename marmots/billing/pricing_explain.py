@@ -5,24 +5,11 @@ how its price was found ("Réservé 17h30-18h00, présent 16h30-18h10 : 16h30-18
 
 from functools import lru_cache
 
+from marmots.core.french import MONTHS, WEEKDAYS
+
 from .money import fr_money
 from .pricing_spans import AS_BOOKED, MAX_SPAN, PRESENCE, WHOLE, merge, minutes, slot_span
 
-WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 UNITS = {
     "half_hour": ("demi-heure", "demi-heures"),
     "slot": ("créneau", "créneaux"),

@@ -5,6 +5,8 @@ slots. Pure: plain values in and out; spans are (start, end) in minutes since mi
 from dataclasses import dataclass
 from functools import cached_property
 
+from marmots.checkin.rules import merge_spans as merge  # touching or overlapping spans merged
+
 HALF_HOUR = 30
 NOON = 12 * 60
 
@@ -22,17 +24,6 @@ WHOLE = "whole"  # the whole session: present by the register only, nothing book
 
 def minutes(moment):
     return moment.hour * 60 + moment.minute
-
-
-def merge(spans):
-    """Sorted spans, touching or overlapping ones merged."""
-    merged = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def length(spans):

@@ -8,24 +8,9 @@ import re
 from django.utils import timezone
 
 from marmots.bookings.rules import plausible
+from marmots.core.french import MONTHS, WEEKDAYS, month_label  # noqa: F401 (re-exported)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 def long_date(day):
@@ -65,8 +50,3 @@ def previous_month(today):
     """(first day, last day) of the month before the one holding `today`: the month the
     invoicing, the exports and the certificates offer by default."""
     return month_bounds(shift_month(today.replace(day=1), -1))
-
-
-def month_label(first):
-    """date(2026, 12, 1) -> 'décembre 2026'."""
-    return f"{MONTHS[first.month - 1]} {first.year}"

@@ -1,0 +1,22 @@
+"""French names of weekdays and months, with no Django import (the pure rules use them)."""
+
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def month_label(first):
+    """date(2026, 12, 1) -> 'décembre 2026'."""
+    return f"{MONTHS[first.month - 1]} {first.year}"
