@@ -24,7 +24,7 @@ from marmots.portal.frdates import month_label
 from .forms_billing import ReviewForm, StartRunForm
 
 INVOICES_PER_PAGE = 100
-WORKING = (InvoicingRun.QUEUED, InvoicingRun.RUNNING, InvoicingRun.ISSUING)
+WORKING = (InvoicingRun.QUEUED, InvoicingRun.RUNNING)
 # A computation still going after this long has probably lost its worker: the page says so,
 # next to the "Abandonner" button.
 STUCK_AFTER = datetime.timedelta(minutes=10)

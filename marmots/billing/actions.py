@@ -145,8 +145,6 @@ def discard_run(run, actor):
             raise ValidationError(ISSUED_ALREADY)
         if locked.status == InvoicingRun.DISCARDED:
             raise ValidationError("Cette facturation est déjà abandonnée.")
-        if locked.status == InvoicingRun.ISSUING:
-            raise ValidationError("L'émission est en cours : elle ne peut plus être abandonnée.")
         _clear_draft(locked)
         before = {"status": locked.status}
         locked.status = InvoicingRun.DISCARDED

@@ -249,7 +249,6 @@ class InvoicingRun(models.Model):
     QUEUED = "queued"
     RUNNING = "running"
     DRAFTED = "drafted"
-    ISSUING = "issuing"
     ISSUED = "issued"
     FAILED = "failed"
     DISCARDED = "discarded"
@@ -257,12 +256,11 @@ class InvoicingRun(models.Model):
         (QUEUED, "En attente"),
         (RUNNING, "Calcul en cours"),
         (DRAFTED, "Brouillon à vérifier"),
-        (ISSUING, "Émission en cours"),
         (ISSUED, "Émise"),
         (FAILED, "Échec"),
         (DISCARDED, "Abandonnée"),
     ]
-    LIVE = [QUEUED, RUNNING, DRAFTED, ISSUING]
+    LIVE = [QUEUED, RUNNING, DRAFTED]
 
     structure = models.ForeignKey(
         "activities.Structure", models.CASCADE, related_name="invoicing_runs"
@@ -289,7 +287,7 @@ class InvoicingRun(models.Model):
             # One live run per structure and month: a second start is refused.
             models.UniqueConstraint(
                 fields=["structure", "month"],
-                condition=Q(status__in=["queued", "running", "drafted", "issuing"]),
+                condition=Q(status__in=["queued", "running", "drafted"]),
                 name="invoicingrun_live_unique",
             ),
             models.CheckConstraint(
