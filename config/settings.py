@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "marmots.bookings",
     "marmots.checkin",
     "marmots.billing",
+    "marmots.payments",
+    "marmots.debits",
     "marmots.kiosk",
     "marmots.portal",
     "marmots.backoffice",

@@ -7,5 +7,6 @@ urlpatterns = [
     path("gestion/", include("marmots.backoffice.urls")),
     path("api/v1/", api.urls),
     path("kiosque/", include("marmots.kiosk.urls")),
+    path("paiement/", include("marmots.payments.urls")),
     path("", include("marmots.portal.urls")),
 ]

@@ -11,4 +11,8 @@ urlpatterns = [
     path("reservations/", include("marmots.backoffice.urls_bookings")),
     path("pointage/", include("marmots.backoffice.urls_checkin")),
     path("facturation/", include("marmots.backoffice.urls_billing")),
+    path("paiement-en-ligne/", include("marmots.backoffice.urls_online")),
+    path("remises/", include("marmots.backoffice.urls_deposits")),
+    path("prelevements/", include("marmots.backoffice.urls_debits")),
+    path("relances/", include("marmots.backoffice.urls_reminders")),
 ]

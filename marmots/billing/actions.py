@@ -206,6 +206,15 @@ def take_numbers(structure, series, year, count):
     return range(first, first + count)
 
 
+def give_receipt_number(payment):
+    """Number a received payment's receipt: continuous per structure and year of receipt
+    (the caller holds a transaction; the series row stays locked until it ends)."""
+    series = settings_for(payment.structure).receipt_series
+    year = timezone.localdate().year
+    (number,) = take_numbers(payment.structure, series, year, 1)
+    payment.receipt_number = f"{series}-{year}-{number:05d}"
+
+
 def issue_run(run, actor, *, notify=True):
     """Number the run's drafts (continuous per series and year, in family-name order), date
     them, record the memberships billed, then e-mail each family its invoice (not when
@@ -484,7 +493,7 @@ def record_payment(
             if not wanted or ours.count() != len(wanted):
                 raise ValidationError("Choisissez des factures émises de cette famille.")
             targets = targets.filter(pk__in=wanted)
-        payment = Payment.objects.create(
+        payment = Payment(
             structure=structure,
             family=family,
             method=method,
@@ -493,6 +502,8 @@ def record_payment(
             reference=(reference or "").strip(),
             recorded_by=actor,
         )
+        give_receipt_number(payment)
+        payment.save()
         allocations = []
         left = amount
         for invoice in targets:

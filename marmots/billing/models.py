@@ -44,6 +44,13 @@ class BillingSettings(models.Model):
     legal_mentions = models.TextField(
         "mentions en pied de facture", blank=True, help_text="SIRET, coordonnées bancaires..."
     )
+    receipt_series = models.CharField("préfixe des reçus", max_length=10, default="RE")
+    reminder_days = models.CharField(
+        "relances (jours après l'échéance)",
+        max_length=50,
+        blank=True,
+        help_text="Séparés par des virgules (ex. « 10, 30 ») ; vide : pas de relance.",
+    )
 
     class Meta:
         verbose_name = "réglages de facturation"
@@ -578,6 +585,12 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Given when the payment is received (status SUCCEEDED), continuous per structure and year
+    # (series `BillingSettings.receipt_series`, e.g. RE-2026-00001).
+    receipt_number = models.CharField("n° de reçu", max_length=30, blank=True)
+    deposit_slip = models.ForeignKey(
+        "DepositSlip", models.PROTECT, null=True, blank=True, related_name="payments"
+    )
 
     objects = FamilyScopedQuerySet.as_manager()
 
@@ -585,7 +598,16 @@ class Payment(models.Model):
         verbose_name = "règlement"
         ordering = ["-received_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["structure", "receipt_number"],
+                condition=~Q(receipt_number=""),
+                name="payment_receipt_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(receipt_number=""),
+                name="payment_received_has_receipt",
+            ),
         ]
 
 
@@ -601,3 +623,44 @@ class Allocation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_unique"),
         ]
+
+
+class DepositSlip(models.Model):
+    """A bank deposit slip ("bordereau de remise"): cheques (or cash, vouchers) handed to the
+    bank together. Its number is continuous per structure and year (BR-2026-001)."""
+
+    structure = models.ForeignKey("activities.Structure", models.PROTECT, related_name="+")
+    number = models.CharField("n° de bordereau", max_length=30)
+    method = models.CharField("moyen", max_length=10, choices=Payment.METHODS)
+    deposited_on = models.DateField("remis le")
+    total = models.DecimalField(**AMOUNT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bordereau de remise"
+        ordering = ["-deposited_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "number"], name="depositslip_unique"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="depositslip_total_positive"),
+        ]
+
+
+class Reminder(models.Model):
+    """A reminder e-mailed for an unpaid invoice: at most one per invoice and level (level n
+    is the n-th threshold of `BillingSettings.reminder_days`)."""
+
+    invoice = models.ForeignKey(Invoice, models.PROTECT, related_name="reminders")
+    level = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField("jours après l'échéance")
+    outstanding = models.DecimalField("reste dû à l'envoi", **AMOUNT)
+    email = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "relance"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="reminder_unique")]

@@ -15,4 +15,6 @@ urlpatterns = [
     path("portail/semaine-type/", include("marmots.portal.urls_weekly")),
     path("portail/pointage/", include("marmots.portal.urls_checkin")),
     path("portail/compte/", include("marmots.portal.urls_billing")),
+    path("portail/paiement/", include("marmots.portal.urls_payments")),
+    path("portail/prelevement/", include("marmots.portal.urls_debits")),
 ]

@@ -11,6 +11,7 @@ import pytest
 
 from marmots.billing.models import Aid, Allocation, InvoiceLine, Payment
 from marmots.billing.tests.factories import invoice
+from marmots.billing.tests.factories import payment as make_payment
 from tests import factories as f
 from tests.house import at
 
@@ -24,7 +25,7 @@ def frozen(time_machine):
 
 
 def pay(invoice_, amount):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=invoice_.structure,
         family=invoice_.family,
         method=Payment.CHEQUE,

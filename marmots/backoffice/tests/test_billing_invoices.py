@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from marmots.billing.models import Allocation, Invoice, InvoiceLine, Payment
 from marmots.billing.tests.factories import invoice as make_invoice
+from marmots.billing.tests.factories import payment as make_payment
 from marmots.core.models import AuditEntry
 
 TODAY = datetime.datetime(2026, 12, 15, 10, tzinfo=datetime.UTC)
@@ -77,7 +78,7 @@ def other_invoice(other_family, other_structure):
 
 
 def pay(invoice, amount, method=Payment.CHEQUE, reference="n° 1234567"):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=invoice.structure,
         family=invoice.family,
         method=method,

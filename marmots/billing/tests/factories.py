@@ -8,9 +8,11 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
-from marmots.billing.models import Invoice, InvoiceLine
+from marmots.billing.actions import give_receipt_number
+from marmots.billing.models import Invoice, InvoiceLine, Payment
 
 _numbers = itertools.count(1)
 
@@ -50,3 +52,13 @@ def invoice(family, structure, lines, *, issued=True, month=datetime.date(2026, 
         InvoiceLine(invoice=result, order=i, **row) for i, row in enumerate(rows)
     )
     return result
+
+
+def payment(**fields):
+    """A payment written directly (status received unless told), with its receipt number."""
+    made = Payment(**fields)
+    with transaction.atomic():
+        if made.status == Payment.SUCCEEDED:
+            give_receipt_number(made)
+        made.save()
+    return made

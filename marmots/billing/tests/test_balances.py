@@ -9,12 +9,13 @@ from marmots.billing.models import Allocation, Invoice, InvoiceLine, Payment
 from marmots.billing.money import fr_money, money
 
 from .factories import invoice
+from .factories import payment as make_payment
 
 TODAY = datetime.date(2027, 1, 15)
 
 
 def _pay(invoice_, amount, status=Payment.SUCCEEDED):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=invoice_.structure,
         family=invoice_.family,
         method=Payment.CHEQUE,

@@ -16,6 +16,7 @@ from tests import factories as f
 from tests.house import at, enroll
 
 from .factories import invoice
+from .factories import payment as make_payment
 
 pytestmark = pytest.mark.django_db
 NOVEMBER, DECEMBER = datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)
@@ -69,7 +70,7 @@ def credit_note(original, rows):
 
 
 def pay(original, amount):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=original.structure,
         family=original.family,
         method=Payment.CHEQUE,

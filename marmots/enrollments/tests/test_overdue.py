@@ -11,6 +11,7 @@ from marmots.accounts.models import ApiToken
 from marmots.billing.balances import settings_for
 from marmots.billing.models import Allocation, BillingSettings, Payment
 from marmots.billing.tests.factories import invoice
+from marmots.billing.tests.factories import payment as make_payment
 from marmots.core.models import AuditEntry
 from marmots.enrollments.actions import request_enrollment
 from marmots.enrollments.models import Enrollment
@@ -104,7 +105,7 @@ def test_the_api_refuses_too(guardian_a, child_a, activity, blocking):
 
 
 def _pay(invoice_):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=invoice_.structure,
         family=invoice_.family,
         method=Payment.TRANSFER,
@@ -116,7 +117,7 @@ def _pay(invoice_):
 
 def _credit(family, structure, amount):
     """A payment left unallocated: a credit in the family's favour at the structure."""
-    Payment.objects.create(
+    make_payment(
         structure=structure,
         family=family,
         method=Payment.TRANSFER,
@@ -168,7 +169,7 @@ def test_the_manager_enrolls_on_the_familys_behalf(child_a, activity, manager, b
 def test_the_check_page_lists_unpaid_invoices(client_manager, child_a, activity, other_structure):
     overdue = april(child_a.family, activity.structure)
     later = april(child_a.family, activity.structure, due=datetime.date(2026, 7, 15))
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=activity.structure,
         family=child_a.family,
         method=Payment.CHEQUE,

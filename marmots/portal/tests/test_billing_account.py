@@ -10,6 +10,7 @@ import time_machine
 
 from marmots.billing.models import Allocation, BillingSettings, Invoice, InvoiceLine, Payment
 from marmots.billing.tests.factories import invoice
+from marmots.billing.tests.factories import payment as make_payment
 from tests import factories as f
 from tests.house import enroll
 
@@ -28,7 +29,7 @@ def get_on(client, user, moment, url):
 
 
 def pay(family, structure, amount, invoices=()):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=structure,
         family=family,
         method=Payment.CHEQUE,

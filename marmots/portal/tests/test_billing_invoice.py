@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from marmots.billing.models import Aid, Allocation, Invoice, InvoiceLine, Payment
 from marmots.billing.tests.factories import invoice
+from marmots.billing.tests.factories import payment as make_payment
 from tests import factories as f
 
 from .conftest import text
@@ -86,7 +87,7 @@ def november(house, family_a, child_a, aid):
 
 
 def pay(target, amount):
-    payment = Payment.objects.create(
+    payment = make_payment(
         structure=target.structure,
         family=target.family,
         method=Payment.TRANSFER,

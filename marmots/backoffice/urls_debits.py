@@ -1,0 +1,3 @@
+"""Back-office: debits (namespace "backoffice")."""
+
+urlpatterns = []

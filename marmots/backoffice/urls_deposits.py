@@ -1,0 +1,3 @@
+"""Back-office: deposits (namespace "backoffice")."""
+
+urlpatterns = []

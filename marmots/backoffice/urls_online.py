@@ -1,0 +1,3 @@
+"""Back-office: online (namespace "backoffice")."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Back-office: reminders (namespace "backoffice")."""
+
+urlpatterns = []

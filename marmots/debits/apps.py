@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DebitsConfig(AppConfig):
+    name = "marmots.debits"
+    label = "debits"
+    verbose_name = "Prélèvement SEPA"

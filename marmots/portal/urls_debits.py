@@ -1,0 +1,3 @@
+"""Family portal: debits (namespace "portal")."""
+
+urlpatterns = []

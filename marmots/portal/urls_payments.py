@@ -1,0 +1,3 @@
+"""Family portal: payments (namespace "portal")."""
+
+urlpatterns = []
