@@ -1,13 +1,12 @@
 """Back-office forms of invoicing: start a month's run, review an anomaly, filter invoices,
-write a credit note, record a payment."""
+write a credit note (a payment: forms_payments)."""
 
 from decimal import Decimal
 
 from django import forms
 
-from marmots.activities.forms import date_input
 from marmots.activities.models import Structure
-from marmots.billing.models import Invoice, Payment
+from marmots.billing.models import Invoice
 from marmots.portal.frdates import month_bounds, previous_month
 
 from .forms_bookings import MONTH_ERROR, parse_month
@@ -158,20 +157,3 @@ class CreditNoteForm(forms.Form):
             if "montant" not in self.errors:
                 self.add_error("montant", "Indiquez le montant de l'avoir.")
         return cleaned
-
-
-class PaymentForm(StructureForm):
-    """A payment received by the structure (the online card payments record themselves)."""
-
-    moyen = forms.ChoiceField(
-        label="Moyen de paiement",
-        choices=[(k, v.capitalize()) for k, v in Payment.METHODS if k != Payment.CARD],
-        error_messages={"required": "Choisissez le moyen de paiement."},
-    )
-    montant = amount_field("Montant (€)")
-    recu_le = forms.DateField(
-        label="Reçu le",
-        widget=date_input(),
-        error_messages={"required": "Indiquez la date.", "invalid": "Indiquez une date valide."},
-    )
-    reference = forms.CharField(label="Référence (n° de chèque…)", max_length=100, required=False)

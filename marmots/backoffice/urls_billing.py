@@ -31,6 +31,13 @@ urlpatterns = [
     # A family's account
     path("familles/<int:pk>/", family.family_account, name="billing_family"),
     path("familles/<int:pk>/reglements/", family.payment_add, name="billing_payment_add"),
+    path(
+        "familles/<int:pk>/reglements/affectation/",
+        family.payment_allocation,
+        name="billing_payment_allocation",
+    ),
+    path("familles/<int:pk>/avoir/imputer/", family.credit_apply, name="billing_credit_apply"),
+    path("reglements/<int:pk>/recu/", family.payment_receipt, name="billing_payment_receipt"),
     # Tariffs, billing settings, third-party aid (views_billing_settings)
     path("tarifs/", settings.tariffs, name="billing_tariffs"),
     path("tarifs/nouveau/", settings.tariff_create, name="billing_tariff_create"),

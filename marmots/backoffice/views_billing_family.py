@@ -1,22 +1,29 @@
-"""A family's billing account in the back-office: balance, invoices with what remains to pay,
-credit notes, payments, the quotient; and a payment received by the structure."""
+"""A family's billing account in the back-office: balance, credit, invoices with what remains
+to pay, credit notes, payments and their receipts, the quotient; a payment received by the
+structure with its allocation to invoices; the family's credit used on its unpaid invoices."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from marmots.activities.models import StaffMembership
 from marmots.billing import actions
+from marmots.billing.allocating import spread
 from marmots.billing.balances import balance, with_outstanding
 from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import fr_money
+from marmots.billing.settling import available_credit, payable_invoices
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.families.rules import quotient_state
 
 from . import scope
-from .forms_billing import PaymentForm
+from .forms_billing import StructureForm
+from .forms_payments import PaymentForm, allocation_name
 
 
 def account_url(family):
@@ -28,17 +35,54 @@ def _structures(request, family):
     return list(request.structures.filter(families=family).order_by("name"))
 
 
+def _payment_form(family, structures, data=None):
+    url = reverse("backoffice:billing_payment_allocation", args=[family.pk])
+    initial = {"recu_le": timezone.localdate()}
+    return PaymentForm(data, structures=structures, initial=initial, allocation_url=url)
+
+
+def _chosen_structure(structures, data):
+    """The structure the payment is for: the only one, or the one chosen in `data`."""
+    if len(structures) == 1:
+        return structures[0]
+    wanted = (data or {}).get("structure")
+    return next((s for s in structures if str(s.pk) == wanted), None)
+
+
+def allocation_rows(family, structures, *, posted=None, amount=None, structure=None):
+    """[(invoice, field name, value)] of the invoices a payment may settle, oldest due first:
+    the values `posted`, or `amount` spread over those of `structure` (empty: automatic)."""
+    invoices = []
+    for each in structures:
+        for invoice in payable_invoices(family, each):
+            invoice.structure = each
+            invoices.append(invoice)
+    if posted is not None:
+        values = {i.pk: posted.get(allocation_name(i), "") for i in invoices}
+    else:
+        mine = [(i.pk, i.outstanding) for i in invoices if i.structure == structure]
+        values = dict(spread(amount, mine)) if amount else {}
+    return [(i, allocation_name(i), values.get(i.pk, "")) for i in invoices]
+
+
 def _context(request, family, form=None):
     today = timezone.localdate()
     structures = _structures(request, family)
     invoices = Invoice.objects.for_family(family).filter(structure__in=request.structures)
     issued = with_outstanding(invoices).select_related("structure")
     quotient = family.quotients.first()
-    if form is None and request.is_manager and structures:
-        form = PaymentForm(structures=structures, initial={"recu_le": today})
+    managed = [s for s in structures if request.staff_roles.get(s.pk) == StaffMembership.MANAGER]
+    if form is None and managed:
+        form = _payment_form(family, managed)
+    posted = form.data if form is not None and form.is_bound else None
     return {
         "family": family,
-        "balances": [(structure, balance(family, structure)) for structure in structures],
+        "balances": [
+            (structure, balance(family, structure), available_credit(family, structure))
+            for structure in structures
+        ],
+        "several": len(structures) > 1,
+        "managed": managed,
         "invoices": issued.order_by("-period_start", "-number"),
         "drafts": invoices.filter(status=Invoice.DRAFT).order_by("-period_start", "pk"),
         "credit_notes": invoices.filter(kind=Invoice.CREDIT_NOTE, status=Invoice.ISSUED)
@@ -46,11 +90,13 @@ def _context(request, family, form=None):
         .order_by("-issued_at", "-pk"),
         "payments": Payment.objects.for_family(family)
         .filter(structure__in=request.structures)
+        .select_related("deposit_slip")
         .prefetch_related("allocations__invoice"),
         "quotient": quotient,
         "quotient_state": quotient_state(quotient, today),
         "today": today,
         "form": form,
+        "rows": allocation_rows(family, managed, posted=posted) if managed else [],
     }
 
 
@@ -65,7 +111,7 @@ def family_account(request, pk):
 @manager_required
 def payment_add(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
-    form = PaymentForm(request.POST, structures=_structures(request, family))
+    form = _payment_form(family, _structures(request, family), request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -77,12 +123,71 @@ def payment_add(request, pk):
                 data["montant"],
                 data["recu_le"],
                 reference=data["reference"],
+                payer=data["payeur"],
+                allocations=data["affectation"],
             )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"Règlement de {fr_money(payment.amount)} enregistré.")
+            left = payment.amount - sum(a.amount for a in payment.allocations.all())
+            note = f" {fr_money(left)} restent en avoir disponible." if left > 0 else ""
+            messages.success(
+                request,
+                f"Règlement de {fr_money(payment.amount)} enregistré. "
+                f"Reçu n° {payment.receipt_number}.{note}",
+            )
             return redirect(account_url(family))
     context = _context(request, family, form)
     return render(request, "backoffice/billing/family.html", context, status=400)
+
+
+@require_GET
+@manager_required
+def payment_allocation(request, pk):
+    """htmx: the allocation fields prefilled for the amount being typed."""
+    family = get_or_404(scope.families(request), pk=pk)
+    structures = _structures(request, family)
+    try:
+        amount = PaymentForm.base_fields["montant"].clean(request.GET.get("montant", ""))
+    except ValidationError:
+        amount = None
+    chosen = _chosen_structure(structures, request.GET)
+    rows = allocation_rows(family, structures, amount=amount, structure=chosen)
+    context = {"rows": rows, "several": len(structures) > 1}
+    return render(request, "backoffice/billing/_allocation.html", context)
+
+
+@require_POST
+@manager_required
+def credit_apply(request, pk):
+    family = get_or_404(scope.families(request), pk=pk)
+    form = StructureForm(request.POST, structures=_structures(request, family))
+    if not form.is_valid():
+        messages.error(request, "Choisissez la structure.")
+        return redirect(account_url(family))
+    made = actions.apply_credit(family, form.cleaned_data["structure"], request.user)
+    if made:
+        settled = len({allocation.invoice_id for allocation in made})
+        messages.success(
+            request,
+            f"Avoir imputé sur {settled} facture{'s' if settled > 1 else ''}.",
+        )
+    else:
+        messages.info(request, "Rien à imputer : pas d'avoir disponible ou aucune facture due.")
+    return redirect(account_url(family))
+
+
+@staff_required
+@require_GET
+def payment_receipt(request, pk):
+    """The receipt of a received payment, as PDF."""
+    from marmots.billing.receipts import receipt_filename, receipt_pdf
+
+    received = Payment.objects.filter(structure__in=request.structures, status=Payment.SUCCEEDED)
+    payment = get_or_404(received.select_related("family", "structure"), pk=pk)
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=receipt_filename(payment)
+    )
+    return response

@@ -1,5 +1,5 @@
 """Billing actions: start, recompute, discard and issue a monthly run, review its anomalies;
-correct an issued invoice by a credit note; record a payment.
+correct an issued invoice by a credit note; record a payment, use a family's credit.
 
 Each action checks who acts, owns its transaction, writes its audit entry and says in French
 why it refuses. Numbers are given while the series' `InvoiceSequence` row is locked, so two
@@ -19,8 +19,9 @@ from marmots.core.audit import record
 from marmots.core.french import month_label
 from marmots.families.models import Family
 
-from . import tasks
-from .balances import settings_for, unpaid_invoices
+from . import settling, tasks
+from .allocating import REFERENCE_REQUIRED
+from .balances import settings_for
 from .invoicing import month_bounds, school_year
 from .models import (
     Allocation,
@@ -217,7 +218,8 @@ def give_receipt_number(payment):
 
 def issue_run(run, actor, *, notify=True):
     """Number the run's drafts (continuous per series and year, in family-name order), date
-    them, record the memberships billed, then e-mail each family its invoice (not when
+    them, record the memberships billed, use each invoiced family's credit (what is left of
+    its payments: `apply_credit`), then e-mail each family its invoice (not when
     `notify` is false: the demo sends nothing). A month that is not over (Europe/Paris) may
     be drafted as a preview but not issued."""
     check_manager(actor, run.structure)
@@ -250,6 +252,7 @@ def issue_run(run, actor, *, notify=True):
             numbered += zip((d.pk for d in mine), numbers, strict=True)
         _mark_issued(numbered, today.year, now, due)
         _record_memberships(locked)
+        _apply_credits(locked, actor)
         locked.status, locked.issued_at, locked.issued_by = InvoicingRun.ISSUED, now, actor
         locked.save(update_fields=["status", "issued_at", "issued_by"])
         record(actor, "invoicing.issue", locked, after={"invoices": len(drafts)})
@@ -464,66 +467,119 @@ def _free_memberships(invoice, whole):
 
 
 def record_payment(
-    structure, family, actor, method, amount, received_on, reference="", invoices=None
+    structure,
+    family,
+    actor,
+    method,
+    amount,
+    received_on,
+    reference="",
+    invoices=None,
+    allocations=None,
+    payer="",
 ):
-    """A payment received by the manager (cheque, cash, transfer, CESU, ANCV...), allocated to
-    the family's unpaid invoices oldest due first (or to `invoices` only). What exceeds them
-    stays unallocated: a credit in the family's favour (`balances.balance` counts it)."""
+    """A payment received by the manager (cheque, cash, transfer, CESU, ANCV...), numbered
+    for its receipt. `allocations` ({invoice or id: amount}) is the manager's own allocation:
+    each part within what remains to pay on its invoice, their sum within the payment.
+    Without it, the payment settles the family's unpaid invoices oldest due first (`invoices`
+    only, when given). What is left stays a credit in the family's favour (`apply_credit`)."""
     check_manager(actor, structure)
     amount = money(amount)
-    if amount <= 0:
-        raise ValidationError("Le montant doit être positif.")
-    if method not in dict(Payment.METHODS):
-        raise ValidationError("Choisissez un moyen de paiement.")
-    if received_on > timezone.localdate():
-        raise ValidationError("La date de réception ne peut pas être dans le futur.")
-    if len(reference or "") > 100:
-        raise ValidationError("La référence ne doit pas dépasser 100 caractères.")
-    if not Family.objects.using([structure]).filter(pk=family.pk).exists():
-        raise ValidationError("Cette famille n'est pas accueillie par la structure.")
+    reference, payer = (reference or "").strip(), (payer or "").strip()
+    _check_payment(structure, family, method, amount, received_on, reference, payer)
     with transaction.atomic():
-        # One payment of a family at a time: what remains to pay is read after the lock.
-        Family.objects.select_for_update().filter(pk=family.pk).first()
-        targets = unpaid_invoices(family, structure)
-        if invoices is not None:
-            wanted = {getattr(i, "pk", i) for i in invoices}
-            ours = Invoice.objects.for_family(family).filter(
-                structure=structure, kind=Invoice.INVOICE, status=Invoice.ISSUED, pk__in=wanted
-            )
-            if not wanted or ours.count() != len(wanted):
-                raise ValidationError("Choisissez des factures émises de cette famille.")
-            targets = targets.filter(pk__in=wanted)
+        settling.lock_family(family)  # what remains to pay is read after the lock
+        if allocations is not None:
+            parts = settling.chosen_parts(family, structure, amount, allocations)
+        else:
+            parts = settling.automatic_parts(family, structure, amount, invoices)
         payment = Payment(
             structure=structure,
             family=family,
             method=method,
             amount=amount,
             received_on=received_on,
-            reference=(reference or "").strip(),
+            reference=reference,
+            payer=payer,
             recorded_by=actor,
         )
         give_receipt_number(payment)
         payment.save()
-        allocations = []
-        left = amount
-        for invoice in targets:
-            part = min(left, money(invoice.outstanding))
-            if part > 0:
-                allocations.append(Allocation(payment=payment, invoice=invoice, amount=part))
-                left -= part
-            if left <= 0:
-                break
-        Allocation.objects.bulk_create(allocations)
+        Allocation.objects.bulk_create(
+            Allocation(payment=payment, invoice=invoice, amount=part) for invoice, part in parts
+        )
         record(
             actor,
             "payment.record",
             payment,
             family=family,
             after={
+                "receipt": payment.receipt_number,
                 "method": method,
                 "amount": str(amount),
                 "received_on": received_on.isoformat(),
-                "allocated": {a.invoice.reference: str(a.amount) for a in allocations},
+                "reference": reference,
+                "allocated": {invoice.reference: str(part) for invoice, part in parts},
             },
         )
     return payment
+
+
+def _check_payment(structure, family, method, amount, received_on, reference, payer):
+    if amount <= 0:
+        raise ValidationError("Le montant doit être positif.")
+    if method not in dict(Payment.METHODS) or method == Payment.CARD:
+        raise ValidationError("Choisissez un moyen de paiement.")
+    if received_on > timezone.localdate():
+        raise ValidationError("La date de réception ne peut pas être dans le futur.")
+    if method in REFERENCE_REQUIRED and not reference:
+        raise ValidationError(REFERENCE_REQUIRED[method])
+    if len(reference) > 100:
+        raise ValidationError("La référence ne doit pas dépasser 100 caractères.")
+    if len(payer) > 200:
+        raise ValidationError("Le nom du payeur ne doit pas dépasser 200 caractères.")
+    if not Family.objects.using([structure]).filter(pk=family.pk).exists():
+        raise ValidationError("Cette famille n'est pas accueillie par la structure.")
+
+
+def apply_credit(family, structure, actor=None):
+    """Allocate what is left of the family's received payments in the structure (oldest first)
+    to its unpaid invoices there (oldest due first). Returns the allocations made or grown;
+    none when there is no credit or nothing to pay, so calling it again changes nothing."""
+    check_manager(actor, structure)
+    with transaction.atomic():
+        settling.lock_family(family)
+        return _apply_credit(family, structure, actor)
+
+
+def _apply_credit(family, structure, actor):
+    """apply_credit inside the caller's transaction, the family's row locked."""
+    made = settling.allocate_credit(family, structure)
+    if made:
+        record(
+            actor,
+            "payment.credit_apply",
+            family,
+            family=family,
+            after={
+                "structure": structure.pk,
+                "allocated": [
+                    {
+                        "receipt": a.payment.receipt_number,
+                        "invoice": a.invoice.reference,
+                        "amount": str(part),
+                    }
+                    for a, part in made
+                ],
+            },
+        )
+    return [allocation for allocation, _ in made]
+
+
+def _apply_credits(run, actor):
+    """Use the credit of every family the run invoices (only those with a credit are locked)."""
+    invoiced = Invoice.objects.filter(run=run, status=Invoice.ISSUED).values("family_id")
+    ids = settling.families_with_credit(run.structure, invoiced)
+    for family in Family.objects.filter(pk__in=ids).order_by("pk"):
+        settling.lock_family(family)
+        _apply_credit(family, run.structure, actor)

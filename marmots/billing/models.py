@@ -581,6 +581,9 @@ class Payment(models.Model):
     amount = models.DecimalField("montant", **AMOUNT)
     received_on = models.DateField("reçu le")
     reference = models.CharField("référence (n° de chèque...)", max_length=100, blank=True)
+    payer = models.CharField(
+        "payeur (tireur du chèque)", max_length=200, blank=True, help_text="Vide : la famille."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

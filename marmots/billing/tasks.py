@@ -60,9 +60,20 @@ def _send(invoice):
     if not recipients:
         return False
     context = {"invoice": invoice, "structure": invoice.structure, "url": account_url()}
+    context |= _settled(invoice)
     subject = " ".join(render_to_string("billing/email/invoice_subject.txt", context).split())
     body = render_to_string("billing/email/invoice.txt", context).strip() + "\n"
     message = EmailMessage(subject, body, to=recipients)
     message.attach(invoice_filename(invoice), invoice_pdf(invoice), "application/pdf")
     message.send()
     return True
+
+
+def _settled(invoice):
+    """What is already paid on the invoice (the family's credit, used when it was issued) and
+    what remains."""
+    from .balances import with_outstanding
+
+    row = with_outstanding(Invoice.objects.filter(pk=invoice.pk)).values("paid", "outstanding")
+    found = row.first() or {"paid": 0, "outstanding": invoice.total}
+    return {"paid": found["paid"], "remaining": found["outstanding"]}

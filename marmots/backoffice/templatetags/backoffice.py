@@ -171,6 +171,25 @@ AUDIT_LABELS = {
     "anomaly.review_kind": "Anomalies de facturation vérifiées en bloc",
     "invoice.credit_note": "Avoir émis",
     "payment.record": "Règlement enregistré",
+    # Manual payments and deposit slips (issue 6)
+    "payment.credit_apply": "Avoir disponible imputé sur des factures",
+    "deposit.create": "Bordereau de remise en banque établi",
+    # Reminders for unpaid invoices (issue 6)
+    "billing_settings.reminder_days": "Seuils de relance des factures modifiés",
+    "reminder.create": "Relance d'une facture impayée envoyée",
+    # SEPA direct debit (issue 6)
+    "debit_settings.update": "Réglages du prélèvement modifiés",
+    "mandate.create": "Mandat de prélèvement enregistré",
+    "mandate.revoke": "Mandat de prélèvement révoqué",
+    "debit_batch.create": "Remise de prélèvements créée",
+    "debit_batch.collect": "Remise de prélèvements encaissée",
+    "debit_batch.cancel": "Remise de prélèvements annulée",
+    "debit_item.reject": "Prélèvement rejeté par la banque",
+    # Online card payment (issue 6)
+    "online_payment.start": "Paiement en ligne commencé",
+    "online_payment.end": "Paiement en ligne non abouti (refus, abandon, erreur)",
+    "payment.online": "Paiement en ligne reçu",
+    "provider_settings.update": "Prestataire de paiement en ligne modifié",
 }
 
 VERBS = {"create": "création", "update": "modification", "delete": "suppression"}
