@@ -22,6 +22,9 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("DEBUG", False)
+# The simulated bank of the online payment demo (/paiement/banque-simulee/): it accepts any
+# payment, so a system check refuses it when DEBUG is off.
+MARMOTS_DEMO_BANK = env_bool("MARMOTS_DEMO_BANK", DEBUG)
 # The fallback key is for the demo and the tests only; `manage.py check --deploy` flags it
 # (security.W009), and production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-marmots-demo-key-do-not-use"

@@ -153,6 +153,11 @@ class Notification(models.Model):
     online_payment = models.ForeignKey(
         OnlinePayment, models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
+    # The structure whose notification URL was called (the family's return: the attempt's),
+    # so that each manager sees only their own log, forged and unknown ones included.
+    structure = models.ForeignKey(
+        "activities.Structure", models.CASCADE, null=True, blank=True, related_name="+"
+    )
     provider = models.CharField(max_length=20)
     channel = models.CharField(max_length=10)  # "notify" (server) or "return" (browser)
     method = models.CharField(max_length=10)
