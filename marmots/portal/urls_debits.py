@@ -1,3 +1,10 @@
-"""Family portal: debits (namespace "portal")."""
+"""Family portal: direct debit, under /portail/prelevement/ (namespace "portal")."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_debits as views
+
+urlpatterns = [
+    path("", views.debits, name="debits"),
+    path("mandats/<int:pk>/", views.mandate_detail, name="debit_mandate"),
+]

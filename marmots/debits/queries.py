@@ -1,0 +1,86 @@
+"""What the direct debit pages and actions read: the creditor settings and what is wrong with
+them, the families' active mandates, and the invoices a batch would collect."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
+
+from marmots.billing.balances import with_outstanding
+from marmots.billing.invoicing import month_bounds
+from marmots.billing.models import Invoice, Payment
+from marmots.billing.money import ZERO, money
+
+from . import rules
+from .models import DebitItem, DebitSettings, Mandate
+
+# A debit item whose payment is pending (file sent) or succeeded (collected) holds its invoice.
+HOLDING = (Payment.PENDING, Payment.SUCCEEDED)
+
+
+def settings_for(structure):
+    """The structure's creditor settings, created empty on first use."""
+    found, _ = DebitSettings.objects.get_or_create(structure=structure)
+    return found
+
+
+def settings_problems(settings):
+    """Why no batch can be made with these settings (French, empty when they are fine)."""
+    problems = []
+    if not settings.enabled:
+        problems.append("Le prélèvement n'est pas activé dans les réglages.")
+    if not settings.creditor_name.strip():
+        problems.append("Indiquez le nom du créancier dans les réglages.")
+    for error in (
+        rules.creditor_id_error(settings.creditor_id),
+        rules.iban_error(settings.iban),
+        rules.bic_error(settings.bic),
+    ):
+        if error:
+            problems.append(f"Réglages du créancier : {error}")
+    return problems
+
+
+def active_mandates(structure):
+    return Mandate.objects.filter(structure=structure, status=Mandate.ACTIVE)
+
+
+def active_mandate(family, structure):
+    return active_mandates(structure).filter(family=family).first()
+
+
+def held():
+    """Debit items holding the outer invoice: pending or collected."""
+    return DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status__in=HOLDING)
+
+
+@dataclass
+class Due:
+    invoice: Invoice
+    mandate: Mandate
+    amount: Decimal
+
+    @property
+    def sequence_type(self):
+        """FRST for a mandate never collected, RCUR once it has been."""
+        return DebitItem.RCUR if self.mandate.first_collected_on else DebitItem.FRST
+
+
+def due(structure, month):
+    """[Due] of the batch of `month`: the issued invoices of that month or before with
+    something left to pay, of families with an active mandate, not held by another debit,
+    by family name."""
+    _, last = month_bounds(month)
+    mandates = {m.family_id: m for m in active_mandates(structure)}
+    invoices = (
+        with_outstanding(Invoice.objects.filter(structure=structure, period_start__lte=last))
+        .filter(outstanding__gt=0, family_id__in=list(mandates))
+        .exclude(Exists(held()))
+        .select_related("family")
+        .order_by("family__name", "family_id", "due_date", "pk")
+    )
+    return [Due(i, mandates[i.family_id], money(i.outstanding)) for i in invoices]
+
+
+def total(rows):
+    return sum((row.amount for row in rows), ZERO)
