@@ -142,3 +142,27 @@ def test_printed_logins_work(demo, client):
     assert client.login(email="gestion@petits-montagnards.fr", password=DEMO_PASSWORD)
     assert client.get("/gestion/").status_code == 200
     assert not client.login(email="camille.roux@example.org", password=DEMO_PASSWORD)
+
+
+def test_payment_settings_loaded_once(demo):
+    from marmots.billing.models import BillingSettings
+    from marmots.billing.reminders import parse_thresholds
+    from marmots.debits import rules
+    from marmots.debits.models import DebitSettings, Mandate
+    from marmots.payments.models import ProviderSettings
+
+    load()
+    structure = Family.objects.get(name="Martin").structures.get()
+    assert ProviderSettings.objects.get().kind == ProviderSettings.DUMMY
+    assert parse_thresholds(BillingSettings.objects.get(structure=structure).reminder_days) == (
+        10,
+        30,
+    )
+    creditor = DebitSettings.objects.get()
+    assert creditor.enabled and creditor.creditor_name == "Les Petits Montagnards"
+    assert not rules.creditor_id_error(creditor.creditor_id)
+    assert not rules.iban_error(creditor.iban) and not rules.bic_error(creditor.bic)
+    mandate = Mandate.objects.get()
+    assert (mandate.family.name, mandate.status) == ("Durand", Mandate.ACTIVE)
+    assert mandate.reference and mandate.holder
+    assert not rules.iban_error(mandate.iban) and not rules.bic_error(mandate.bic)

@@ -20,6 +20,7 @@ from ._demo_billing import billing_line, load_billing
 from ._demo_bookings import load_bookings
 from ._demo_checkin import DEMO_PIN, kiosk_line, load_checkin
 from ._demo_families import load_families
+from ._demo_payments import load_payments
 from ._demo_structure import load_structure, load_team
 
 DEMO_PASSWORD = "montagnards-2026"  # noqa: S105
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             load_bookings(structure, next(iter(logins.values()))[0])
             kiosk = load_checkin(structure, manager, staff, next(iter(logins.values()))[0])
             load_billing(structure, manager, staff, next(iter(logins.values()))[0])
+            load_payments(structure, manager, logins["Durand"][0])
         self._print_logins(manager, staff, logins)
         if line := billing_line(structure):
             self.stdout.write(line)
