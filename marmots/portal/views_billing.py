@@ -21,6 +21,7 @@ from marmots.billing.money import ZERO, fr_money, money
 from marmots.billing.pdf import invoice_filename, invoice_pdf
 from marmots.billing.presentation import group_lines
 from marmots.core.access import get_or_404, guardian_required
+from marmots.debits.upcoming import upcoming_debits
 from marmots.enrollments.models import Enrollment
 from marmots.families import rules
 from marmots.families.models import Quotient
@@ -139,6 +140,7 @@ def account(request):
             "family": family,
             "balance": amount,
             "balance_words": balance_words(amount),
+            "upcoming": upcoming_debits(family),
             "quotient": quotient,
             "quotient_state": state,
             "quotient_words": quotient_words(family, quotient, state),
