@@ -2,18 +2,17 @@
 payments, a payment never on two slips (even at once, PostgreSQL); refusals change nothing."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from marmots.billing import deposits
 from marmots.billing.balances import settings_for
 from marmots.billing.models import DepositSlip, Payment
 from marmots.core.models import AuditEntry
 from tests import factories as f
+from tests.concurrency import race
 
 from .factories import payment
 from .month import pdf_text
@@ -141,28 +140,6 @@ def test_the_slip_pdf(structure, manager, cheques):
 
 
 # Concurrency (PostgreSQL)
-
-
-def race(*attempts):
-    barrier = threading.Barrier(len(attempts))
-    results = [None] * len(attempts)
-
-    def run(index, attempt):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = attempt()
-        except Exception as error:  # returned: the test says which errors it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

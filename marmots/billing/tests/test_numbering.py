@@ -6,10 +6,11 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from marmots.billing import actions
 from marmots.billing.models import Invoice, InvoiceSequence, InvoicingRun
+from tests.concurrency import race
 from tests.house import at
 
 from .month import DECEMBER_2, MON_2, NOVEMBER, OCTOBER, book, family_with_child, review_all
@@ -102,29 +103,6 @@ def test_each_series_counts_on_its_own(house, tariffs, manager, time_machine):
 
 
 # Concurrency (PostgreSQL): real threads, each with its own connection.
-
-
-def race(*attempts, setup=None):
-    """Run the callables at once in threads; what each returned or raised."""
-    barrier = threading.Barrier(len(attempts))
-    results = [None] * len(attempts)
-
-    def run(index, attempt):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = attempt()
-        except Exception as error:  # returned: the test says which errors it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    return results
 
 
 def two_drafted_runs(house, manager):

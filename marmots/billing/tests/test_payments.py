@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from marmots.billing import actions, settling
 from marmots.billing.allocating import check_allocations, spread
@@ -17,6 +16,7 @@ from marmots.billing.balances import balance, unpaid_invoices
 from marmots.billing.models import Allocation, Payment
 from marmots.core.models import AuditEntry
 from tests import factories as f
+from tests.concurrency import race
 
 from .factories import invoice
 
@@ -231,29 +231,6 @@ def test_staff_and_another_structures_manager_may_not_record(
 
 
 # Concurrency (PostgreSQL): real threads, each with its own connection.
-
-
-def race(*attempts):
-    """Run the callables at once in threads; what each returned or raised."""
-    barrier = threading.Barrier(len(attempts))
-    results = [None] * len(attempts)
-
-    def run(index, attempt):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = attempt()
-        except Exception as error:  # returned: the test says which errors it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    return results
 
 
 def slow_reads(monkeypatch, wait):

@@ -6,35 +6,12 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from marmots.debits import actions
 from marmots.debits.models import DebitBatch, DebitItem, DebitSettings
+from tests.concurrency import race
 
 from .conftest import NOVEMBER
-
-
-def race(*attempts):
-    """Run the callables at once in threads; what each returned or raised."""
-    barrier = threading.Barrier(len(attempts))
-    results = [None] * len(attempts)
-
-    def run(index, attempt):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = attempt()
-        except Exception as error:  # returned: the test says which errors it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    return results
 
 
 def make(creditor, manager):

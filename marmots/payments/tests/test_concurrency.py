@@ -5,36 +5,13 @@ would credit."""
 import threading
 
 import pytest
-from django.db import connection
 
 from marmots.billing.models import Payment
 from marmots.payments import actions, demo_bank, providers
 from marmots.payments.models import Notification, OnlinePayment
+from tests.concurrency import race
 
 from .conftest import start
-
-
-def race(*attempts):
-    """Run the callables at once in threads; what each returned or raised."""
-    barrier = threading.Barrier(len(attempts))
-    results = [None] * len(attempts)
-
-    def run(index, attempt):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = attempt()
-        except Exception as error:  # returned: the test says which errors it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    return results
 
 
 @pytest.fixture
