@@ -22,21 +22,25 @@ NOT_OURS = "Choisissez des factures émises de cette famille."
 
 
 def lock_family(family):
-    """Lock the family's row until the transaction ends: one payment of a family at a time."""
-    Family.objects.select_for_update().filter(pk=family.pk).first()
+    """Lock the family's row (a family or its id) until the transaction ends: one payment of
+    a family at a time. Every action writing a family's payments or allocations takes it
+    first, before any sequence row."""
+    Family.objects.select_for_update().filter(pk=getattr(family, "pk", family)).first()
 
 
-def _pending_debit():
-    from marmots.debits.models import DebitItem
-
-    pending = DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.PENDING)
+def in_pending_debit():
+    """Exists: the invoice is in a direct debit sent to the bank and not collected yet (a
+    pending debit payment is allocated to it). The one definition for every part."""
+    pending = Allocation.objects.filter(
+        invoice=OuterRef("pk"), payment__method=Payment.DEBIT, payment__status=Payment.PENDING
+    )
     return Exists(pending)
 
 
 def payable_invoices(family, structure):
     """The family's unpaid invoices in the structure that a payment may settle (not those in a
     pending direct debit), oldest due first, annotated with `outstanding`."""
-    return unpaid_invoices(family, structure).exclude(_pending_debit())
+    return unpaid_invoices(family, structure).exclude(in_pending_debit())
 
 
 def with_unallocated(payments):
@@ -116,7 +120,7 @@ def chosen_parts(family, structure, amount, chosen):
     chosen = dict(zip(_ids(chosen), chosen.values(), strict=True))
     invoices = _ours(family, structure, list(chosen))
     wanted = [pk for pk, value in chosen.items() if value is not None and value != 0]
-    debited = Invoice.objects.filter(pk__in=wanted).filter(_pending_debit())
+    debited = Invoice.objects.filter(pk__in=wanted).filter(in_pending_debit())
     refs = sorted(invoice.reference for invoice in debited)
     if refs:
         raise ValidationError(
