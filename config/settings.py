@@ -25,6 +25,11 @@ DEBUG = env_bool("DEBUG", False)
 # The simulated bank of the online payment demo (/paiement/banque-simulee/): it accepts any
 # payment, so a system check refuses it when DEBUG is off.
 MARMOTS_DEMO_BANK = env_bool("MARMOTS_DEMO_BANK", DEBUG)
+# The online providers' addresses, chosen by the deployment only (never by a manager): PayFiP's
+# web service our server asks whether a payment was made, and SystemPay's payment page (PayZen
+# and other banks have their own). Empty: eopayment's, the providers' production addresses.
+MARMOTS_PAYFIP_SERVICE_URL = os.environ.get("MARMOTS_PAYFIP_SERVICE_URL", "")
+MARMOTS_SYSTEMPAY_SERVICE_URL = os.environ.get("MARMOTS_SYSTEMPAY_SERVICE_URL", "")
 # The fallback key is for the demo and the tests only; `manage.py check --deploy` flags it
 # (security.W009), and production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-marmots-demo-key-do-not-use"

@@ -9,6 +9,9 @@ An amount that differs from the one asked is never credited: the attempt goes to
 bank took an amount nobody asked for; the manager sees it in the log and settles it by hand).
 A later paid notification for the right amount still credits it once, and so does a paid one
 arriving after a refusal or a cancel: the bank's word that it took the money wins.
+
+The log keeps the first `LOGGED_CHARS` characters of what arrived (the endpoint is public: a
+flood of megabytes is not stored); the whole text is what is judged.
 """
 
 import logging
@@ -27,15 +30,16 @@ from marmots.billing.actions import give_receipt_number
 from marmots.billing.balances import unpaid_invoices, with_outstanding
 from marmots.billing.models import Allocation, Invoice, Payment
 from marmots.billing.money import fr_money, money
+from marmots.billing.settling import in_pending_debit, lock_family, payable_invoices
 from marmots.core.audit import record
 from marmots.debits.models import DebitItem
-from marmots.families.models import Family
 
 from . import providers, rules
 from .models import Notification, OnlinePayment, OnlinePaymentInvoice, ProviderSettings
 
 logger = logging.getLogger(__name__)
 ALPHABET = string.ascii_uppercase + string.digits
+LOGGED_CHARS = 4000  # of a notification's query and body kept in the log
 
 
 def new_reference():
@@ -51,13 +55,18 @@ def offered(structure):
 
 
 def with_debit(invoices):
-    """Invoices annotated with `debit_on`: the date a pending direct debit collects them."""
+    """Invoices annotated with `in_debit` (in a direct debit not collected yet, as settling
+    says: not payable) and `debit_on`, the date it collects them (for display, when known)."""
     pending = DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.PENDING)
-    return invoices.annotate(debit_on=Subquery(pending.values("batch__collection_date")[:1]))
+    return invoices.annotate(
+        in_debit=in_pending_debit(),
+        debit_on=Subquery(pending.values("batch__collection_date")[:1]),
+    )
 
 
 def payable(family, structure=None):
-    """The family's unpaid invoices, oldest due first, with `outstanding` and `debit_on`."""
+    """The family's unpaid invoices, oldest due first, with `outstanding`, `in_debit` and
+    `debit_on`."""
     return with_debit(unpaid_invoices(family, structure)).select_related("structure")
 
 
@@ -166,19 +175,20 @@ def handle_notification(
     """Judge a notification (`channel` "notify": server to server; "return": the family's
     browser coming back with the provider's data) and credit the attempt at most once."""
     kind = (kind or provider_settings.kind)[:20]
+    query_string, body = query_string or "", body or ""
     log = Notification.objects.create(
         structure_id=provider_settings.structure_id,
         provider=kind,
         channel=channel,
         method=method[:10],
-        query=query_string or "",
-        body=body or "",
+        query=query_string[:LOGGED_CHARS],
+        body=body[:LOGGED_CHARS],
         remote_addr=remote_addr or None,
         outcome=Notification.INVALID,
         message="reçue, en cours de traitement",
     )
     try:
-        verdict = _judge(provider_settings, kind, method, log)
+        verdict = _judge(provider_settings, kind, method, query_string, body)
     except Exception as error:
         Notification.objects.filter(pk=log.pk).update(message=f"erreur interne : {error!r}")
         raise
@@ -190,12 +200,12 @@ def handle_notification(
     return verdict
 
 
-def _judge(provider, kind, method, log):
+def _judge(provider, kind, method, query, body):
     if kind != provider.kind:
         return Verdict(Notification.INVALID, f"prestataire « {kind} » non configuré ici")
     try:
         backend = providers.build(provider)
-        data = providers.notification_data(provider, method, log.query, log.body)
+        data = providers.notification_data(provider, method, query, body)
         response = backend.response(data)
     except providers.Unavailable as why:
         return Verdict(Notification.INVALID, str(why), unavailable=True)
@@ -256,8 +266,10 @@ def _close(attempt, status, bank_status):
 
 def _credit(attempt, bank_reference):
     """The received card payment, allocated to the invoices asked within what each still
-    owes (read after locking the family, like every payment); the rest stays as a credit."""
-    Family.objects.select_for_update().filter(pk=attempt.family_id).first()
+    owes (read after locking the family, as settling reads it: an invoice since sent to
+    direct debit owes nothing here); the rest stays unallocated, a credit that
+    `billing.actions.apply_credit` spends on the next invoice."""
+    lock_family(attempt.family_id)
     payment = Payment(
         structure_id=attempt.structure_id,
         family_id=attempt.family_id,
@@ -265,15 +277,15 @@ def _credit(attempt, bank_reference):
         status=Payment.SUCCEEDED,
         amount=attempt.amount,
         received_on=timezone.localdate(),
-        reference=f"{attempt.reference} {bank_reference}".strip()[:100],
+        reference=attempt.reference,  # the provider's id stays on the attempt
     )
     give_receipt_number(payment)
     payment.save()
     asked = list(attempt.invoices_asked.select_related("invoice"))
     owed = dict(
-        with_outstanding(
-            Invoice.objects.filter(pk__in=[row.invoice_id for row in asked])
-        ).values_list("pk", "outstanding")
+        payable_invoices(attempt.family, attempt.structure)
+        .filter(pk__in=[row.invoice_id for row in asked])
+        .values_list("pk", "outstanding")
     )
     allocations = []
     for row in asked:
@@ -291,6 +303,7 @@ def _credit(attempt, bank_reference):
         family_id=attempt.family_id,
         after={
             "reference": attempt.reference,
+            "bank": bank_reference,
             "amount": str(payment.amount),
             "allocated": {a.invoice.reference: str(a.amount) for a in allocations},
         },

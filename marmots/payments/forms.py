@@ -1,26 +1,24 @@
 """The manager's provider settings form: the kind, then each kind's options as plain fields.
-The secret itself is never asked: only the name of the environment variable holding it."""
-
-import re
+The secret itself is never asked: only the name of the environment variable holding it (a
+`MARMOTS_PAYMENT_...` one). No address is asked either: the deployment sets the providers'
+(settings MARMOTS_PAYFIP_SERVICE_URL, MARMOTS_SYSTEMPAY_SERVICE_URL)."""
 
 from django import forms
 from django.conf import settings
 
 from .models import ProviderSettings
+from .providers import BAD_SECRET_NAME, ENV_PREFIX, SECRET_NAME
 
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 # (form field, option name in ProviderSettings.options) of each kind.
 OPTION_FIELDS = {
     ProviderSettings.PAYFIP: [
         ("payfip_numcli", "numcli"),
         ("payfip_saisie", "saisie"),
-        ("payfip_service_url", "service_url"),
     ],
     ProviderSettings.SYSTEMPAY: [
         ("systempay_site_id", "vads_site_id"),
         ("systempay_ctx_mode", "vads_ctx_mode"),
         ("systempay_signature_algo", "signature_algo"),
-        ("systempay_service_url", "service_url"),
     ],
 }
 
@@ -48,12 +46,6 @@ class ProviderSettingsForm(forms.Form):
         initial="T",
         required=False,
     )
-    payfip_service_url = forms.URLField(
-        assume_scheme="https",
-        label="PayFiP : adresse du service web (laisser vide)",
-        required=False,
-        help_text="Vide : l'adresse officielle de la DGFiP. Seulement pour une plateforme de test.",
-    )
     systempay_site_id = forms.CharField(
         label="SystemPay : identifiant de la boutique (vads_site_id, 8 chiffres)",
         required=False,
@@ -71,19 +63,12 @@ class ProviderSettingsForm(forms.Form):
         initial="hmac_sha256",
         required=False,
     )
-    systempay_service_url = forms.URLField(
-        assume_scheme="https",
-        label="SystemPay : adresse de la page de paiement",
-        required=False,
-        help_text="Vide : https://paiement.systempay.fr/vads-payment/ (PayZen et les autres "
-        "banques donnent la leur).",
-    )
     secret_env = forms.CharField(
         label="Nom de la variable d'environnement qui contient la clé (SystemPay)",
         required=False,
         max_length=100,
-        help_text="Par exemple MARMOTS_SYSTEMPAY_KEY. La clé elle-même n'est jamais saisie "
-        "ici : l'hébergeur la définit sur le serveur.",
+        help_text=f"Par exemple {ENV_PREFIX}SYSTEMPAY_KEY. La clé elle-même n'est jamais "
+        "saisie ici : l'hébergeur la définit sur le serveur.",
     )
 
     @classmethod
@@ -111,12 +96,8 @@ class ProviderSettingsForm(forms.Form):
             site = data.get("systempay_site_id") or ""
             if not (site.isdigit() and len(site) == 8):
                 self.add_error("systempay_site_id", "L'identifiant de boutique compte 8 chiffres.")
-            if not ENV_NAME.match(data.get("secret_env") or ""):
-                self.add_error(
-                    "secret_env",
-                    "Indiquez un nom de variable en majuscules, chiffres et _ "
-                    "(ex. MARMOTS_SYSTEMPAY_KEY).",
-                )
+            if not SECRET_NAME.match(data.get("secret_env") or ""):
+                self.add_error("secret_env", BAD_SECRET_NAME)
         return data
 
     def options(self):

@@ -2,13 +2,16 @@
 notifications mean to us.
 
 Non-secret options come from `ProviderSettings.options`; the one secret (SystemPay's key) is
-read from the environment variable the manager named, never stored and never shown. The dummy
+read from the environment variable the manager named (only a `MARMOTS_PAYMENT_...` one, so no
+other secret of the server can be sent anywhere), never stored and never shown. The addresses
+our server calls or sends families to are the deployment's settings, never a manager's. The dummy
 backend always points at Entr'ouvert's public test bank: we re-point it at the simulated bank
 the app serves in demo mode, and sign its notifications ourselves (see `demo_bank.py`), since
 the dummy backend's "signed" flag is a bare query parameter anyone can add.
 """
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -38,6 +41,15 @@ STATUSES = {
     eopayment.EXPIRED: OnlinePayment.EXPIRED,
     eopayment.ERROR: OnlinePayment.ERROR,
 }
+
+
+# The environment variables a manager may name for the provider's secret.
+ENV_PREFIX = "MARMOTS_PAYMENT_"
+SECRET_NAME = re.compile(rf"^{ENV_PREFIX}[A-Z0-9_]+$")
+BAD_SECRET_NAME = (
+    f"Indiquez un nom de variable commençant par {ENV_PREFIX}, en majuscules, chiffres et _ "
+    f"(ex. {ENV_PREFIX}SYSTEMPAY_KEY) : les autres variables du serveur ne sont jamais lues."
+)
 
 
 class Unavailable(Exception):
@@ -71,7 +83,8 @@ def problem(provider):
 
 
 def secret_is_set(provider):
-    return bool(provider.secret_env and os.environ.get(provider.secret_env))
+    name = provider.secret_env
+    return bool(SECRET_NAME.match(name or "") and os.environ.get(name))
 
 
 def _secret(provider):
@@ -79,6 +92,8 @@ def _secret(provider):
         raise Unavailable(
             "Indiquez le nom de la variable d'environnement qui contient la clé de SystemPay."
         )
+    if not SECRET_NAME.match(provider.secret_env):
+        raise Unavailable(BAD_SECRET_NAME)
     value = os.environ.get(provider.secret_env)
     if not value:
         raise Unavailable(
@@ -114,15 +129,15 @@ def _options(provider, reference):
             "signature_algo": options.get("signature_algo", "sha1"),
             f"secret_{mode.lower()}": _secret(provider),
         }
-        if options.get("service_url"):
-            built["service_url"] = options["service_url"]
+        if settings.MARMOTS_SYSTEMPAY_SERVICE_URL:
+            built["service_url"] = settings.MARMOTS_SYSTEMPAY_SERVICE_URL
         return built
     raise Unavailable("Aucun prestataire de paiement en ligne n'est choisi.")
 
 
 class _PayFiPAt(payfip_ws.PayFiP):
-    """PayFiP's SOAP client, sending to another address than the one its WSDL names (a
-    qualification platform, or the tests' local server)."""
+    """PayFiP's SOAP client, sending to another address than the one its WSDL names (the
+    deployment's MARMOTS_PAYFIP_SERVICE_URL: a qualification platform, the tests' server)."""
 
     def __init__(self, address):
         super().__init__()
@@ -150,7 +165,7 @@ def build(provider, reference=None):
     if provider is None or not provider.kind:
         raise Unavailable("Aucun prestataire de paiement en ligne n'est choisi.")
     backend = eopayment.Payment(provider.kind, _options(provider, reference))
-    address = (provider.options or {}).get("service_url")
+    address = settings.MARMOTS_PAYFIP_SERVICE_URL
     if provider.kind == ProviderSettings.PAYFIP and address:
         backend.backend.payfip = _PayFiPAt(address)
     return backend
@@ -231,7 +246,8 @@ def paid_amount(kind, bank_data):
 
 
 def bank_reference(kind, response):
-    """The provider's own ids of the transaction, kept on the payment's reference."""
+    """The provider's own ids of the transaction (with its authorisation number), kept in the
+    audit of the payment; the payment's reference is ours."""
     data = response.bank_data or {}
     if kind == ProviderSettings.SYSTEMPAY:
         parts = [data.get("vads_trans_id"), data.get("vads_auth_number")]

@@ -38,13 +38,15 @@ def parse_amounts(amounts):
 
 
 def check_amount(invoice, raw):
-    """The amount to pay on `invoice` (annotated with `outstanding` and `debit_on`)."""
+    """The amount to pay on `invoice` (annotated with `outstanding`, `in_debit` and
+    `debit_on`)."""
     ref = invoice.reference
     if invoice.outstanding <= 0:
         raise ValidationError(f"La facture {ref} est déjà réglée.")
-    if invoice.debit_on is not None:
+    if invoice.in_debit:
+        when = f"sera prélevée le {invoice.debit_on:%d/%m/%Y}" if invoice.debit_on else ""
         raise ValidationError(
-            f"La facture {ref} sera prélevée le {invoice.debit_on:%d/%m/%Y} : "
+            f"La facture {ref} {when or 'est en cours de prélèvement'} : "
             "elle ne se paie pas en ligne."
         )
     value = parse_amount(raw)

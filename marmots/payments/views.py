@@ -9,10 +9,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from marmots.accounts.ratelimit import client_ip
+from marmots.billing.money import fr_money
 
 from . import demo_bank
 from .actions import handle_notification
 from .models import OnlinePayment, ProviderSettings
+from .rules import parse_amount
 
 
 def remote_addr(request):
@@ -50,6 +52,14 @@ def _pending_dummy(transaction_id):
     )
 
 
+def _in_french(raw):
+    """The amount the bank was asked ("55.80") as the family reads it ("55,80 €")."""
+    try:
+        return fr_money(parse_amount(raw))
+    except (TypeError, ArithmeticError):
+        return raw
+
+
 @require_http_methods(["GET", "POST"])
 def demo_bank_page(request):
     """The simulated bank: shows what eopayment's dummy backend asked, then accepts or refuses
@@ -60,6 +70,7 @@ def demo_bank_page(request):
         context = {
             "attempt": attempt,
             "amount": asked.get("amount", ""),
+            "shown_amount": _in_french(asked.get("amount", "")),
             "email": asked.get("email", ""),
             "origin": asked.get("origin", ""),
             "orderid": asked.get("orderid", ""),

@@ -36,7 +36,7 @@ class Group:
 
     @property
     def payable(self):
-        return [i for i in self.invoices if i.debit_on is None]
+        return [i for i in self.invoices if not i.in_debit]
 
 
 def _groups(family):

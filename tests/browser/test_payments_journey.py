@@ -137,7 +137,7 @@ def at_the_bank(page, decision):
     assert len(page.context.pages) == 1  # no pop-up, no new tab
     attempt = OnlinePayment.objects.get(status=OnlinePayment.PENDING)
     facts = page.locator("section[aria-labelledby=commande] dd")
-    expect(facts).to_have_text(["55.80 €", "Les Petits Montagnards", EMAIL, attempt.reference])
+    expect(facts).to_have_text([TOTAL, "Les Petits Montagnards", EMAIL, attempt.reference])
     assert_accessible(page)
     assert fits_the_screen(page)
     page.get_by_role("button", name=decision).click()

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from marmots.billing.models import Payment
+from marmots.billing.models import Allocation, Payment
 from marmots.billing.tests.factories import invoice
 from marmots.debits.models import DebitBatch, DebitItem, Mandate
 from marmots.payments.models import Notification, OnlinePayment, ProviderSettings
@@ -16,7 +16,7 @@ RECAP = "/portail/paiement/recapitulatif/"
 START = "/portail/paiement/payer/"
 BANK = "/paiement/banque-simulee/"
 # The environment variable holding SystemPay's key in the tests.
-KEY_ENV = "MARMOTS_TEST_SYSTEMPAY_KEY"
+KEY_ENV = "MARMOTS_PAYMENT_TEST_SYSTEMPAY_KEY"
 
 
 @pytest.fixture
@@ -60,6 +60,21 @@ def query_of(url):
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
+def debit_payment(structure, family, owed_invoice, day=datetime.date(2027, 2, 10)):
+    """A direct debit payment sent to the bank, not collected yet, allocated to the invoice
+    (what `marmots.debits` writes when it sends a batch)."""
+    payment = Payment.objects.create(
+        structure=structure,
+        family=family,
+        method=Payment.DEBIT,
+        status=Payment.PENDING,
+        amount=owed_invoice.total,
+        received_on=day,
+    )
+    Allocation.objects.create(payment=payment, invoice=owed_invoice, amount=owed_invoice.total)
+    return payment
+
+
 def pending_debit(structure, family, owed_invoice, day=datetime.date(2027, 2, 10)):
     """The invoice in a direct debit batch not collected yet."""
     mandate = Mandate.objects.create(
@@ -78,14 +93,6 @@ def pending_debit(structure, family, owed_invoice, day=datetime.date(2027, 2, 10
         total=owed_invoice.total,
         xml="<Document/>",
     )
-    payment = Payment.objects.create(
-        structure=structure,
-        family=family,
-        method=Payment.DEBIT,
-        status=Payment.PENDING,
-        amount=owed_invoice.total,
-        received_on=day,
-    )
     return DebitItem.objects.create(
         batch=batch,
         invoice=owed_invoice,
@@ -93,5 +100,5 @@ def pending_debit(structure, family, owed_invoice, day=datetime.date(2027, 2, 10
         amount=owed_invoice.total,
         sequence_type=DebitItem.FRST,
         end_to_end_id="E2E-1",
-        payment=payment,
+        payment=debit_payment(structure, family, owed_invoice, day),
     )

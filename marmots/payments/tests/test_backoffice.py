@@ -56,6 +56,8 @@ def test_bad_settings_are_refused(client_manager, structure, settings):
     cases = [
         ({**SYSTEMPAY, "systempay_site_id": "123"}, "8 chiffres"),
         ({**SYSTEMPAY, "secret_env": "ma clé"}, "majuscules"),
+        ({**SYSTEMPAY, "secret_env": "SECRET_KEY"}, "commençant par MARMOTS_PAYMENT_"),
+        ({**SYSTEMPAY, "secret_env": "DATABASE_URL"}, "commençant par MARMOTS_PAYMENT_"),
         ({"kind": "payfip_ws", "minimum_amount": "1", "payfip_numcli": "12"}, "6 chiffres"),
         ({"kind": "dummy", "minimum_amount": "1"}, "qu'en démonstration"),
         ({"kind": "", "minimum_amount": "-1"}, "supérieure ou égale à 0"),
@@ -75,6 +77,21 @@ def test_payfip_settings(client_manager, structure):
     assert provider.options == {"numcli": "123456", "saisie": "W"} and provider.secret_env == ""
     page = client_manager.get(SETTINGS).text
     assert 'value="123456"' in page
+
+
+def test_the_manager_cannot_choose_the_providers_addresses(client_manager, structure):
+    """The addresses our server calls (PayFiP) or sends families to (SystemPay) are the
+    deployment's: a manager's account cannot point them elsewhere."""
+    assert "service_url" not in client_manager.get(SETTINGS).text
+    elsewhere = "https://collecte.example.net/"
+    payfip = {"kind": "payfip_ws", "minimum_amount": "1", "payfip_numcli": "123456"}
+    payfip["payfip_saisie"] = "T"
+    client_manager.post(SETTINGS, {**payfip, "payfip_service_url": elsewhere})
+    assert ProviderSettings.objects.get().options == {"numcli": "123456", "saisie": "T"}
+
+    client_manager.post(SETTINGS, {**SYSTEMPAY, "systempay_service_url": elsewhere})
+
+    assert "service_url" not in ProviderSettings.objects.get().options
 
 
 def test_only_the_manager_changes_the_settings(client_staff, structure):
@@ -125,5 +142,6 @@ def test_the_attempts_list(
         client_a.get(LOG)
 
     assert attempt.reference in page and family_a.name in page and "22,90" in page
+    assert attempt.transaction_id in page  # the provider's id, not on the family's payment
     assert attempt.reference in client_a.get(ATTEMPTS + "?etat=pending").text
     assert attempt.reference not in client_a.get(ATTEMPTS + "?etat=paid").text

@@ -1,10 +1,13 @@
 """The demo provider end to end through our views: the family chooses, checks the recap, pays
 at the simulated bank (accept or refuse), comes back and sees the receipt."""
 
+import importlib
+import sys
 from decimal import Decimal
 
 import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
@@ -12,6 +15,7 @@ from django.test import override_settings
 from marmots.billing.balances import balance
 from marmots.billing.models import Allocation, Payment
 from marmots.core.models import AuditEntry
+from marmots.payments.checks import refuse_to_serve_on_errors
 from marmots.payments.models import Notification, OnlinePayment
 
 from .conftest import BANK, PAY, RECAP, choice, counts, query_of, start
@@ -44,7 +48,7 @@ def test_the_family_pays_two_invoices_at_the_simulated_bank(
     bank = client_a.get(to_bank.url)
     assert bank.status_code == 200
     assert "Accepter le paiement" in bank.text and "Refuser le paiement" in bank.text
-    assert "32.90" in bank.text and attempt.reference in bank.text
+    assert "32,90\u00a0€" in bank.text and attempt.reference in bank.text  # in French
 
     back = client_a.post(
         BANK, {"transaction_id": asked["transaction_id"], "amount": "32.90", "decision": "accept"}
@@ -158,3 +162,16 @@ def test_a_system_check_refuses_the_simulated_bank_without_debug():
         assert ours() == []
     with override_settings(MARMOTS_DEMO_BANK=False, DEBUG=False):
         assert ours() == []
+
+
+def test_the_wsgi_server_refuses_to_start_with_the_simulated_bank_without_debug():
+    """gunicorn never runs the system checks: config/wsgi.py runs the payments' ones."""
+    with override_settings(MARMOTS_DEMO_BANK=True, DEBUG=False):
+        with pytest.raises(ImproperlyConfigured, match="MARMOTS_DEMO_BANK"):
+            refuse_to_serve_on_errors()
+        sys.modules.pop("config.wsgi", None)
+        with pytest.raises(ImproperlyConfigured, match="payments.E001"):
+            importlib.import_module("config.wsgi")
+    with override_settings(MARMOTS_DEMO_BANK=False, DEBUG=False):
+        refuse_to_serve_on_errors()
+        assert importlib.import_module("config.wsgi").application

@@ -7,11 +7,12 @@ import pytest
 
 from marmots.billing.balances import balance
 from marmots.billing.models import Allocation, Payment
+from marmots.billing.settling import available_credit
 from marmots.billing.tests.factories import payment as direct_payment
 from marmots.payments import demo_bank
 from marmots.payments.models import Notification, OnlinePayment
 
-from .conftest import query_of, start
+from .conftest import debit_payment, query_of, start
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
@@ -137,6 +138,31 @@ def test_what_was_paid_meanwhile_stays_as_a_credit(client, structure, family_a, 
     card = Payment.objects.get(method=Payment.CARD)
     assert [(a.invoice, a.amount) for a in card.allocations.all()] == [(december, Decimal("10.00"))]
     assert balance(family_a, structure) == Decimal("-22.90")  # a credit for the next invoice
+
+
+def test_an_invoice_sent_to_direct_debit_meanwhile_gets_nothing_from_the_card(
+    client, structure, family_a, owed, attempt
+):
+    november, december = owed
+    debit_payment(structure, family_a, november)  # the bank is about to collect it
+
+    post(client, structure, paid(attempt))
+
+    card = Payment.objects.get(method=Payment.CARD)
+    assert [(a.invoice, a.amount) for a in card.allocations.all()] == [(december, Decimal("10.00"))]
+    assert available_credit(family_a, structure) == Decimal("22.90")
+
+
+def test_a_huge_notification_is_read_whole_and_stored_cut(client, structure, attempt):
+    body = paid(attempt, padding="x" * 100_000)  # signed: the whole text must be read
+
+    assert post(client, structure, body).status_code == 200
+
+    note = Notification.objects.get()
+    assert note.outcome == Notification.CREDITED
+    assert note.body == body[:4000] and note.query == ""
+    client.get(notify_url(structure) + "?" + "y" * 100_000)
+    assert len(Notification.objects.latest("pk").query) == 4000
 
 
 def test_a_refusal_then_a_payment_credits_once(client, structure, attempt):

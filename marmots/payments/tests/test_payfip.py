@@ -25,11 +25,13 @@ def payfip_server():
 
 
 @pytest.fixture
-def payfip(structure, payfip_server):
+def payfip(structure, payfip_server, settings):
+    """PayFiP, whose web service the deployment (not the manager) points at loopback."""
+    settings.MARMOTS_PAYFIP_SERVICE_URL = payfip_server.url
     return ProviderSettings.objects.create(
         structure=structure,
         kind=ProviderSettings.PAYFIP,
-        options={"numcli": "123456", "saisie": "T", "service_url": payfip_server.url},
+        options={"numcli": "123456", "saisie": "T"},
     )
 
 
@@ -76,7 +78,7 @@ def test_a_paid_notification_credits_once(
     payment = Payment.objects.get()
     assert attempt.status == OnlinePayment.PAID and attempt.payment == payment
     assert payment.amount == Decimal("32.90")
-    assert payment.reference == f"{attempt.reference} {idop} 112233"
+    assert payment.reference == attempt.reference  # what the family reads; idop: the attempt
     assert balance(family_a, structure) == Decimal("0.00")
     outcomes = list(Notification.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes == ["not_paid", "credited", "duplicate", "duplicate"]
@@ -132,3 +134,20 @@ def test_an_unreachable_payfip_stops_the_payment(client_a, structure, owed, payf
     attempt = OnlinePayment.objects.get()
     assert attempt.status == OnlinePayment.ERROR and attempt.bank_status
     assert counts()[1:] == before[1:]
+
+
+def test_a_service_address_in_the_settings_is_not_asked(
+    client, structure, idop, payfip, payfip_server
+):
+    """A manager's account cannot point the verification at a server answering "paid": only
+    the deployment chooses PayFiP's address."""
+    with PayFiPServer() as liar:
+        liar.created[idop], liar.results[idop] = payfip_server.created[idop], "P"
+        payfip.options["service_url"] = liar.url
+        payfip.save()
+
+        assert notify(client, structure, idop).status_code == 200
+
+    assert Notification.objects.get().outcome == Notification.NOT_PAID  # still in progress
+    assert OnlinePayment.objects.get().status == OnlinePayment.PENDING
+    assert not Payment.objects.exists()

@@ -10,7 +10,8 @@ from marmots.billing.models import Allocation, Payment
 from marmots.billing.receipts import receipt_filename, receipt_pdf
 from marmots.billing.tests.factories import payment
 from marmots.billing.tests.month import pdf_text
-from marmots.payments.models import OnlinePayment
+from marmots.payments import demo_bank
+from marmots.payments.models import Notification, OnlinePayment
 
 from .conftest import BANK, query_of, start
 
@@ -119,3 +120,20 @@ def test_the_return_needs_the_family_login(client, card):
     client.logout()
     response = client.get(f"/portail/paiement/retour/{card.reference}/")
     assert response.status_code == 302 and "/compte/" in response.url
+
+
+def test_a_huge_return_is_read_whole_and_stored_cut(client_a, structure, owed, dummy):
+    november, _ = owed
+    start(client_a, structure, {november: "22.90"})
+    attempt = OnlinePayment.objects.get()
+    fields = [("transaction_id", attempt.transaction_id), ("amount", "22.90"), ("signed", "1")]
+    signed = demo_bank.sign([*fields, ("ok", "1"), ("padding", "x" * 100_000)])
+
+    back = client_a.get(f"/portail/paiement/retour/{attempt.reference}/?{signed}")
+
+    assert back.status_code == 302
+    note = Notification.objects.get(channel="return")
+    assert note.outcome == Notification.CREDITED and note.query == signed[:4000]
+    body = "z" * 100_000
+    client_a.post(back.url, body, content_type="application/x-www-form-urlencoded")
+    assert len(Notification.objects.latest("pk").body) == 4000

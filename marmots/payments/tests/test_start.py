@@ -9,7 +9,17 @@ from marmots.billing.models import Allocation
 from marmots.billing.tests.factories import invoice, payment
 from marmots.payments.models import OnlinePayment, ProviderSettings
 
-from .conftest import KEY_ENV, PAY, RECAP, START, choice, counts, pending_debit, start
+from .conftest import (
+    KEY_ENV,
+    PAY,
+    RECAP,
+    START,
+    choice,
+    counts,
+    debit_payment,
+    pending_debit,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +102,22 @@ def test_an_invoice_in_a_pending_debit_is_shown_but_not_payable(
     assert counts() == before
 
 
+def test_what_settling_calls_in_a_pending_debit_is_not_payable_by_card(
+    client_a, structure, family_a, owed, dummy
+):
+    """One definition for every part: a pending debit payment allocated to the invoice (as
+    `marmots.billing.settling.in_pending_debit` says), whatever the debit's batch rows."""
+    november, december = owed
+    debit_payment(structure, family_a, november)
+    before = counts()
+
+    refused(start(client_a, structure, {november: "22.90"}), "est en cours de prélèvement")
+    page = client_a.get(PAY).text
+    assert f'id="facture-{november.pk}"' not in page and "Prélèvement en cours" in page
+    assert f'id="facture-{december.pk}"' in page
+    assert counts() == before
+
+
 def test_a_draft_or_unknown_invoice_is_refused(client_a, structure, family_a, owed, dummy):
     draft = invoice(family_a, structure, [("Brouillon", "8.00")], issued=False)
     before = counts()
@@ -140,6 +166,27 @@ def test_a_missing_secret_stops_online_payment(client_a, structure, owed, monkey
     refused(response, "Le paiement en ligne est momentanément indisponible")
     assert KEY_ENV not in response.text
     assert not OnlinePayment.objects.exists()
+
+
+def test_a_secret_outside_the_payment_variables_is_never_read(
+    client_a, manager, structure, owed, monkeypatch
+):
+    """Settings saved before the rule, naming Django's own secret: not read, not sent."""
+    djangos = "SECRET_KEY"
+    monkeypatch.setenv(djangos, "the-django-key")
+    ProviderSettings.objects.create(
+        structure=structure,
+        kind=ProviderSettings.SYSTEMPAY,
+        options={"vads_site_id": "12345678", "vads_ctx_mode": "TEST"},
+        secret_env=djangos,
+    )
+    november, _ = owed
+
+    refused(start(client_a, structure, {november: "5"}), "momentanément indisponible")
+    assert not OnlinePayment.objects.exists()
+    client_a.force_login(manager)
+    page = html.unescape(client_a.get("/gestion/paiement-en-ligne/").text)
+    assert "commençant par MARMOTS_PAYMENT_" in page
 
 
 def test_the_choice_needs_a_guardian(client, client_manager, owed, dummy):

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 KEY = "Kx7TestKey2026abcdef"
 SHOP = "12345678"
 SERVICE = "https://paiement.example.test/vads-payment/"
+SYSTEMPAY_PAGE = "https://paiement.systempay.fr/vads-payment/"  # eopayment's default
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -38,24 +39,21 @@ def sign(fields, key=KEY, algo="hmac_sha256"):
 
 
 @pytest.fixture
-def systempay(structure, monkeypatch):
+def systempay(structure, monkeypatch, settings):
+    """SystemPay, whose payment page the deployment (not the manager) chose."""
     monkeypatch.setenv(KEY_ENV, KEY)
+    settings.MARMOTS_SYSTEMPAY_SERVICE_URL = SERVICE
     return ProviderSettings.objects.create(
         structure=structure,
         kind=ProviderSettings.SYSTEMPAY,
-        options={
-            "vads_site_id": SHOP,
-            "vads_ctx_mode": "TEST",
-            "signature_algo": "hmac_sha256",
-            "service_url": SERVICE,
-        },
+        options={"vads_site_id": SHOP, "vads_ctx_mode": "TEST", "signature_algo": "hmac_sha256"},
         secret_env=KEY_ENV,
     )
 
 
-def form_fields(response):
+def form_fields(response, url=SERVICE):
     form = response.context["form"]
-    assert form.url == SERVICE and form.method == "POST"
+    assert form.url == url and form.method == "POST"
     return {f["name"]: f["value"] for f in form.fields}
 
 
@@ -125,7 +123,7 @@ def test_the_form_is_built_and_a_signed_notification_credits_once(
     attempt.refresh_from_db()
     assert attempt.status == OnlinePayment.PAID
     payment = Payment.objects.get()
-    assert payment.amount == Decimal("32.90") and "3fb0de" in payment.reference
+    assert payment.amount == Decimal("32.90") and payment.reference == attempt.reference
     assert balance(family_a, structure) == Decimal("0.00")
     outcomes = list(Notification.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes == ["credited", "duplicate", "duplicate"]
@@ -186,3 +184,15 @@ def test_the_older_sha1_signature(client, client_a, structure, owed, systempay):
     assert notify(client, structure, bank_says(fields, algo="sha1")).status_code == 200
 
     assert Payment.objects.get().amount == Decimal("22.90")
+
+
+def test_the_payment_page_is_the_deployments_not_the_managers(
+    client_a, structure, owed, systempay, settings
+):
+    systempay.options["service_url"] = "https://collecte.example.net/"  # a manager's account
+    systempay.save()
+    november, _ = owed
+
+    form_fields(start(client_a, structure, {november: "5"}))
+    settings.MARMOTS_SYSTEMPAY_SERVICE_URL = ""  # eopayment's: SystemPay's own page
+    form_fields(start(client_a, structure, {november: "5"}), SYSTEMPAY_PAGE)
