@@ -5,6 +5,7 @@ server, with a French message that says what to fix."""
 import datetime
 import re
 from collections import defaultdict
+from itertools import combinations
 
 from django import forms
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from marmots.activities.forms import StructureScopedForm, check_order, date_input
 from marmots.activities.models import Activity, TimeSlot
+from marmots.billing.deposits import DEPOSIT_SERIES
 from marmots.billing.models import Aid, BillingSettings, Tariff, TariffPrice
 from marmots.billing.settings_actions import (
     AID_FIELDS,
@@ -306,6 +308,12 @@ def tariff_is_valid(form, formset):
 # Billing settings -------------------------------------------------------------------------------
 
 SERIES = re.compile(r"^[A-Z0-9]{1,10}$")
+# The numbered documents whose prefix the manager chooses, as the messages name them.
+SERIES_WORDS = {
+    "invoice_series": "factures",
+    "credit_note_series": "avoirs",
+    "receipt_series": "reçus",
+}
 
 
 class BillingSettingsForm(forms.ModelForm):
@@ -314,6 +322,7 @@ class BillingSettingsForm(forms.ModelForm):
         fields = [
             "invoice_series",
             "credit_note_series",
+            "receipt_series",
             "payment_days",
             "fallback_quotient",
             "block_enrollment_when_overdue",
@@ -334,6 +343,9 @@ class BillingSettingsForm(forms.ModelForm):
     def clean_credit_note_series(self):
         return self._series("credit_note_series")
 
+    def clean_receipt_series(self):
+        return self._series("receipt_series")
+
     def clean_payment_days(self):
         days = self.cleaned_data["payment_days"]
         if days > 365:
@@ -345,13 +357,23 @@ class BillingSettingsForm(forms.ModelForm):
         return ", ".join(c for c in cities if c)
 
     def clean(self):
+        """Each series numbers its own documents: two kinds sharing a prefix would share one
+        numbering (gaps in both) and lock each other's sequence."""
         data = super().clean()
-        if data.get("invoice_series") and data.get("invoice_series") == data.get(
-            "credit_note_series"
-        ):
-            self.add_error(
-                "credit_note_series", "Les avoirs ont un préfixe différent de celui des factures."
-            )
+        for name in SERIES_WORDS:
+            if data.get(name) == DEPOSIT_SERIES:
+                self.add_error(
+                    name,
+                    f"« {DEPOSIT_SERIES} » est réservé aux bordereaux de remise en banque : "
+                    "choisissez un autre préfixe.",
+                )
+        for first, name in combinations(SERIES_WORDS, 2):
+            if data.get(name) and data.get(name) == data.get(first) and name not in self.errors:
+                self.add_error(
+                    name,
+                    f"Les {SERIES_WORDS[name]} ont un préfixe différent de celui des "
+                    f"{SERIES_WORDS[first]}.",
+                )
         return data
 
 

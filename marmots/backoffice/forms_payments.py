@@ -1,5 +1,5 @@
-"""Back-office forms of payments: a payment received and its allocation to invoices, a deposit
-slip, the filters of the payments journal."""
+"""Back-office forms of payments: a payment received and its allocation to invoices (the rows
+to fill: `allocation_groups`), a deposit slip, the filters of the payments journal."""
 
 import re
 
@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.utils.text import capfirst
 
 from marmots.activities.forms import date_input
+from marmots.billing.allocating import spread
 from marmots.billing.deposits import DEPOSIT_METHODS
 from marmots.billing.models import Payment
+from marmots.billing.settling import payable_invoices
 
 from .forms_billing import StructureForm, amount_field
 
@@ -21,6 +23,26 @@ DATE_ERRORS = {"required": "Indiquez la date.", "invalid": "Indiquez une date va
 
 def allocation_name(invoice):
     return f"facture_{invoice.pk}"
+
+
+def allocation_groups(family, structures, *, chosen=None, posted=None, amount=None):
+    """[(structure, [(invoice, field name, value)])]: the invoices a payment may settle, oldest
+    due first, per structure with some; only the `chosen` structure's once it is chosen (a
+    payment settles invoices of its own structure). The values are those `posted`, or `amount`
+    spread over the chosen structure's invoices (empty: automatic allocation)."""
+    groups = []
+    for structure in [chosen] if chosen is not None else structures:
+        invoices = list(payable_invoices(family, structure))
+        if posted is not None:
+            values = {i.pk: posted.get(allocation_name(i), "") for i in invoices}
+        elif amount and structure == chosen:
+            values = dict(spread(amount, [(i.pk, i.outstanding) for i in invoices]))
+        else:
+            values = {}
+        rows = [(i, allocation_name(i), values.get(i.pk, "")) for i in invoices]
+        if rows:
+            groups.append((structure, rows))
+    return groups
 
 
 class PaymentForm(StructureForm):
@@ -51,14 +73,19 @@ class PaymentForm(StructureForm):
 
     def __init__(self, *args, allocation_url=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if allocation_url:  # htmx: the allocation is prefilled again as the amount is typed
-            self.fields["montant"].widget.attrs.update(
+        if allocation_url:  # htmx: the allocation is shown again as the amount is typed
+            self._refresh("montant", allocation_url, "input changed delay:500ms, change")
+            self._refresh("structure", allocation_url, "change")
+
+    def _refresh(self, name, url, trigger):
+        if name in self.fields:
+            self.fields[name].widget.attrs.update(
                 {
-                    "hx-get": allocation_url,
-                    "hx-trigger": "input changed delay:500ms, change",
+                    "hx-get": url,
+                    "hx-trigger": trigger,
                     "hx-target": "#affectation",
                     "hx-swap": "outerHTML",
-                    "hx-include": "[name=structure]",
+                    "hx-include": "[name=structure], [name=montant]",
                 }
             )
 

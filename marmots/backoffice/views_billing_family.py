@@ -12,18 +12,17 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.activities.models import StaffMembership
-from marmots.billing import actions
-from marmots.billing.allocating import spread
+from marmots.billing import payments
 from marmots.billing.balances import balance, with_outstanding
 from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import fr_money
-from marmots.billing.settling import available_credit, payable_invoices
+from marmots.billing.settling import available_credit
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.families.rules import quotient_state
 
 from . import scope
 from .forms_billing import StructureForm
-from .forms_payments import PaymentForm, allocation_name
+from .forms_payments import PaymentForm, allocation_groups
 
 
 def account_url(family):
@@ -33,6 +32,11 @@ def account_url(family):
 def _structures(request, family):
     """The user's structures that the family uses (its balance is shown for each)."""
     return list(request.structures.filter(families=family).order_by("name"))
+
+
+def _managed(request, structures):
+    """Those of `structures` the user manages (a payment is recorded in one of them)."""
+    return [s for s in structures if request.staff_roles.get(s.pk) == StaffMembership.MANAGER]
 
 
 def _payment_form(family, structures, data=None):
@@ -49,32 +53,17 @@ def _chosen_structure(structures, data):
     return next((s for s in structures if str(s.pk) == wanted), None)
 
 
-def allocation_rows(family, structures, *, posted=None, amount=None, structure=None):
-    """[(invoice, field name, value)] of the invoices a payment may settle, oldest due first:
-    the values `posted`, or `amount` spread over those of `structure` (empty: automatic)."""
-    invoices = []
-    for each in structures:
-        for invoice in payable_invoices(family, each):
-            invoice.structure = each
-            invoices.append(invoice)
-    if posted is not None:
-        values = {i.pk: posted.get(allocation_name(i), "") for i in invoices}
-    else:
-        mine = [(i.pk, i.outstanding) for i in invoices if i.structure == structure]
-        values = dict(spread(amount, mine)) if amount else {}
-    return [(i, allocation_name(i), values.get(i.pk, "")) for i in invoices]
-
-
 def _context(request, family, form=None):
     today = timezone.localdate()
     structures = _structures(request, family)
     invoices = Invoice.objects.for_family(family).filter(structure__in=request.structures)
     issued = with_outstanding(invoices).select_related("structure")
     quotient = family.quotients.first()
-    managed = [s for s in structures if request.staff_roles.get(s.pk) == StaffMembership.MANAGER]
+    managed = _managed(request, structures)
     if form is None and managed:
         form = _payment_form(family, managed)
     posted = form.data if form is not None and form.is_bound else None
+    chosen = _chosen_structure(managed, posted)
     return {
         "family": family,
         "balances": [
@@ -96,7 +85,9 @@ def _context(request, family, form=None):
         "quotient_state": quotient_state(quotient, today),
         "today": today,
         "form": form,
-        "rows": allocation_rows(family, managed, posted=posted) if managed else [],
+        "groups": allocation_groups(family, managed, chosen=chosen, posted=posted),
+        "chosen": chosen,
+        "choose": len(managed) > 1,
     }
 
 
@@ -111,11 +102,11 @@ def family_account(request, pk):
 @manager_required
 def payment_add(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
-    form = _payment_form(family, _structures(request, family), request.POST)
+    form = _payment_form(family, _managed(request, _structures(request, family)), request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            payment = actions.record_payment(
+            payment = payments.record_payment(
                 data["structure"],
                 family,
                 request.user,
@@ -147,14 +138,14 @@ def payment_add(request, pk):
 def payment_allocation(request, pk):
     """htmx: the allocation fields prefilled for the amount being typed."""
     family = get_or_404(scope.families(request), pk=pk)
-    structures = _structures(request, family)
+    structures = _managed(request, _structures(request, family))
     try:
         amount = PaymentForm.base_fields["montant"].clean(request.GET.get("montant", ""))
     except ValidationError:
         amount = None
     chosen = _chosen_structure(structures, request.GET)
-    rows = allocation_rows(family, structures, amount=amount, structure=chosen)
-    context = {"rows": rows, "several": len(structures) > 1}
+    groups = allocation_groups(family, structures, chosen=chosen, amount=amount)
+    context = {"groups": groups, "chosen": chosen, "choose": len(structures) > 1}
     return render(request, "backoffice/billing/_allocation.html", context)
 
 
@@ -166,7 +157,7 @@ def credit_apply(request, pk):
     if not form.is_valid():
         messages.error(request, "Choisissez la structure.")
         return redirect(account_url(family))
-    made = actions.apply_credit(family, form.cleaned_data["structure"], request.user)
+    made = payments.apply_credit(family, form.cleaned_data["structure"], request.user)
     if made:
         settled = len({allocation.invoice_id for allocation in made})
         messages.success(

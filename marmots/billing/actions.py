@@ -1,5 +1,6 @@
 """Billing actions: start, recompute, discard and issue a monthly run, review its anomalies;
-correct an issued invoice by a credit note; record a payment, use a family's credit.
+correct an issued invoice by a credit note. (Payments received and a family's credit:
+`payments.py`.)
 
 Each action checks who acts, owns its transaction, writes its audit entry and says in French
 why it refuses. Numbers are given while the series' `InvoiceSequence` row is locked, so two
@@ -20,18 +21,15 @@ from marmots.core.french import month_label
 from marmots.families.models import Family
 
 from . import settling, tasks
-from .allocating import REFERENCE_REQUIRED
 from .balances import settings_for
 from .invoicing import month_bounds, school_year
 from .models import (
-    Allocation,
     Anomaly,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
     InvoicingRun,
     Membership,
-    Payment,
 )
 from .money import ZERO, fr_money, money
 
@@ -300,6 +298,15 @@ def _record_memberships(run):
         raise ValidationError(MEMBERSHIP_TAKEN) from None
 
 
+def _apply_credits(run, actor):
+    """Use the credit of every family the run invoices (only those with a credit are locked)."""
+    invoiced = Invoice.objects.filter(run=run, status=Invoice.ISSUED).values("family_id")
+    ids = settling.families_with_credit(run.structure, invoiced)
+    for family in Family.objects.filter(pk__in=ids).order_by("pk"):
+        settling.lock_family(family)
+        settling.use_credit(family, run.structure, actor)
+
+
 def _send_all(run_id):
     """One e-mail task per issued invoice of the run whose family has a guardian to write to."""
     reachable = Invoice.objects.filter(
@@ -320,7 +327,9 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
     None), an amount (spread over the care lines in order, the membership last) or the given
     lines in full. Each credit line is negative and points at the line it corrects. Crediting
     more than what remains is refused; a membership line credited in full frees the
-    membership (billed again next time), one credited in part keeps it."""
+    membership (billed again next time), one credited in part keeps it. What the note leaves
+    over-paid on the invoice becomes the family's credit, used at once on its other unpaid
+    invoices (`settling.release_overpaid`, `settling.use_credit`)."""
     check_manager(actor, invoice.structure)
     reason = (reason or "").strip()
     if not reason:
@@ -333,6 +342,7 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
     now = timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
+        settling.lock_family(invoice.family_id)  # the note may free part of a payment
         invoices = Invoice.objects.select_for_update(of=("self",)).select_related("structure")
         locked = invoices.get(pk=invoice.pk)
         if locked.kind != Invoice.INVOICE or locked.status != Invoice.ISSUED:
@@ -371,13 +381,21 @@ def credit_note(invoice, actor, reason, amount=None, lines=None):
             for order, (line, part) in enumerate(parts)
         )
         _free_memberships(locked, whole=credited >= remaining)
+        released = settling.release_overpaid(locked)
         record(
             actor,
             "invoice.credit_note",
             note,
             family_id=locked.family_id,
-            after={"corrects": locked.reference, "total": str(note.total), "reason": reason},
+            after={
+                "corrects": locked.reference,
+                "total": str(note.total),
+                "reason": reason,
+                "released": [{"receipt": r, "amount": str(part)} for r, part in released],
+            },
         )
+        if released:
+            settling.use_credit(locked.family, locked.structure, actor)
     return note
 
 
@@ -461,125 +479,3 @@ def _free_memberships(invoice, whole):
     smaller than its lines, so the membership line may be credited only in part)."""
     paid_off = [line.pk for line, rest in _left_by_line(invoice) if whole or rest <= 0]
     Membership.objects.filter(line_id__in=paid_off).delete()
-
-
-# Payments
-
-
-def record_payment(
-    structure,
-    family,
-    actor,
-    method,
-    amount,
-    received_on,
-    reference="",
-    invoices=None,
-    allocations=None,
-    payer="",
-):
-    """A payment received by the manager (cheque, cash, transfer, CESU, ANCV...), numbered
-    for its receipt. `allocations` ({invoice or id: amount}) is the manager's own allocation:
-    each part within what remains to pay on its invoice, their sum within the payment.
-    Without it, the payment settles the family's unpaid invoices oldest due first (`invoices`
-    only, when given). What is left stays a credit in the family's favour (`apply_credit`)."""
-    check_manager(actor, structure)
-    amount = money(amount)
-    reference, payer = (reference or "").strip(), (payer or "").strip()
-    _check_payment(structure, family, method, amount, received_on, reference, payer)
-    with transaction.atomic():
-        settling.lock_family(family)  # what remains to pay is read after the lock
-        if allocations is not None:
-            parts = settling.chosen_parts(family, structure, amount, allocations)
-        else:
-            parts = settling.automatic_parts(family, structure, amount, invoices)
-        payment = Payment(
-            structure=structure,
-            family=family,
-            method=method,
-            amount=amount,
-            received_on=received_on,
-            reference=reference,
-            payer=payer,
-            recorded_by=actor,
-        )
-        give_receipt_number(payment)
-        payment.save()
-        Allocation.objects.bulk_create(
-            Allocation(payment=payment, invoice=invoice, amount=part) for invoice, part in parts
-        )
-        record(
-            actor,
-            "payment.record",
-            payment,
-            family=family,
-            after={
-                "receipt": payment.receipt_number,
-                "method": method,
-                "amount": str(amount),
-                "received_on": received_on.isoformat(),
-                "reference": reference,
-                "allocated": {invoice.reference: str(part) for invoice, part in parts},
-            },
-        )
-    return payment
-
-
-def _check_payment(structure, family, method, amount, received_on, reference, payer):
-    if amount <= 0:
-        raise ValidationError("Le montant doit être positif.")
-    if method not in dict(Payment.METHODS) or method == Payment.CARD:
-        raise ValidationError("Choisissez un moyen de paiement.")
-    if received_on > timezone.localdate():
-        raise ValidationError("La date de réception ne peut pas être dans le futur.")
-    if method in REFERENCE_REQUIRED and not reference:
-        raise ValidationError(REFERENCE_REQUIRED[method])
-    if len(reference) > 100:
-        raise ValidationError("La référence ne doit pas dépasser 100 caractères.")
-    if len(payer) > 200:
-        raise ValidationError("Le nom du payeur ne doit pas dépasser 200 caractères.")
-    if not Family.objects.using([structure]).filter(pk=family.pk).exists():
-        raise ValidationError("Cette famille n'est pas accueillie par la structure.")
-
-
-def apply_credit(family, structure, actor=None):
-    """Allocate what is left of the family's received payments in the structure (oldest first)
-    to its unpaid invoices there (oldest due first). Returns the allocations made or grown;
-    none when there is no credit or nothing to pay, so calling it again changes nothing."""
-    check_manager(actor, structure)
-    with transaction.atomic():
-        settling.lock_family(family)
-        return _apply_credit(family, structure, actor)
-
-
-def _apply_credit(family, structure, actor):
-    """apply_credit inside the caller's transaction, the family's row locked."""
-    made = settling.allocate_credit(family, structure)
-    if made:
-        record(
-            actor,
-            "payment.credit_apply",
-            family,
-            family=family,
-            after={
-                "structure": structure.pk,
-                "allocated": [
-                    {
-                        "receipt": a.payment.receipt_number,
-                        "invoice": a.invoice.reference,
-                        "amount": str(part),
-                    }
-                    for a, part in made
-                ],
-            },
-        )
-    return [allocation for allocation, _ in made]
-
-
-def _apply_credits(run, actor):
-    """Use the credit of every family the run invoices (only those with a credit are locked)."""
-    invoiced = Invoice.objects.filter(run=run, status=Invoice.ISSUED).values("family_id")
-    ids = settling.families_with_credit(run.structure, invoiced)
-    for family in Family.objects.filter(pk__in=ids).order_by("pk"):
-        settling.lock_family(family)
-        _apply_credit(family, run.structure, actor)

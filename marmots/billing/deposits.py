@@ -17,12 +17,12 @@ from .actions import check_manager, take_numbers
 from .models import DepositSlip, Payment
 from .money import ZERO, fr_money
 
-SERIES = "BR"
+DEPOSIT_SERIES = "BR"  # reserved: the settings form refuses it for other documents
 DEPOSIT_METHODS = [Payment.CHEQUE, Payment.CASH, Payment.ANCV, Payment.CESU]
 
 
 def slip_number(year, number):
-    return f"{SERIES}-{year}-{number:03d}"
+    return f"{DEPOSIT_SERIES}-{year}-{number:03d}"
 
 
 def _label(payment):
@@ -70,7 +70,7 @@ def create_deposit_slip(structure, actor, method, payment_ids, deposited_on):
         errors = list(_refusals(payments, method, deposited_on))
         if errors:
             raise ValidationError(errors)
-        (number,) = take_numbers(structure, SERIES, deposited_on.year, 1)
+        (number,) = take_numbers(structure, DEPOSIT_SERIES, deposited_on.year, 1)
         slip = DepositSlip.objects.create(
             structure=structure,
             number=slip_number(deposited_on.year, number),

@@ -652,8 +652,8 @@ class DepositSlip(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder e-mailed for an unpaid invoice: at most one per invoice and level (level n
-    is the n-th threshold of `BillingSettings.reminder_days`)."""
+    """A reminder e-mailed for an unpaid invoice: at most one per invoice and level (the level
+    is the threshold it answers, in days after the due date: the same as `days`)."""
 
     invoice = models.ForeignKey(Invoice, models.PROTECT, related_name="reminders")
     level = models.PositiveSmallIntegerField()

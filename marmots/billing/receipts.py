@@ -1,8 +1,11 @@
 """The receipt of a received payment (card, cheque, cash, debit...), as a page context and as
 a PDF rendered by WeasyPrint from `billing/pdf/receipt.html`.
 
-A receipt shows what the payment settled when it was received: its allocations to invoices,
-and what was left unallocated (a credit the next invoice uses).
+A receipt shows the payment as received and how it is allocated to invoices on the day it is
+printed ("situation au JJ/MM/AAAA"), with what is still unallocated (a credit the next invoice
+uses). Allocations change after the payment (`apply_credit` uses the credit, a credit note
+frees part of it), so a receipt printed again later may show another allocation; the amount,
+date, method and number never change. No snapshot is stored.
 """
 
 from django.template.loader import render_to_string

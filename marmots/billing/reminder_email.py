@@ -1,37 +1,21 @@
 """The reminder e-mail for an unpaid invoice (see `reminders.py`), sent by a background task
-the way `tasks.send_invoice_email` sends invoices: the invoice's PDF attached, to every guardian
-of the family with an active login, once."""
+the way `tasks.send_invoice_email` sends invoices: the invoice's PDF attached, to the same
+recipients (`tasks.guardian_emails`), once."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
-from marmots.debits.models import DebitItem
-
 from .balances import with_outstanding
-from .models import Invoice, Payment, Reminder
+from .models import Invoice, Reminder
 from .money import money
+from .settling import in_pending_debit
+from .tasks import guardian_emails
 
 PAY_PATH = "/portail/paiement/"
-
-
-def pending_debit():
-    """Whether the invoice is in a direct debit whose payment is pending (sent to the bank)."""
-    return Exists(DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.PENDING))
-
-
-def guardian_emails(family):
-    return sorted(
-        {
-            g.user.email
-            for g in family.guardians.select_related("user")
-            if g.user_id and g.user.is_active and g.user.email
-        }
-    )
 
 
 @task()
@@ -50,7 +34,7 @@ def send_reminder_email(reminder_id):
         if reminder is None:
             return
         invoices = Invoice.objects.filter(pk=reminder.invoice_id)
-        invoice = with_outstanding(invoices).annotate(debit_pending=pending_debit()).get()
+        invoice = with_outstanding(invoices).annotate(debit_pending=in_pending_debit()).get()
         recipients = guardian_emails(reminder.invoice.family)
         if invoice.outstanding <= 0 or invoice.debit_pending or not recipients:
             return
@@ -65,8 +49,10 @@ def _send(reminder, recipients):
     from .pdf import invoice_filename, invoice_pdf
 
     invoice = reminder.invoice
+    earlier = invoice.reminders.filter(sent_at__isnull=False).exclude(pk=reminder.pk)
     context = {
         "reminder": reminder,
+        "again": earlier.exists(),
         "invoice": invoice,
         "structure": invoice.structure,
         "outstanding": reminder.outstanding,

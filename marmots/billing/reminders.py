@@ -1,14 +1,18 @@
 """Reminders for unpaid invoices, e-mailed at the thresholds the manager sets (days after the
 due date, `BillingSettings.reminder_days`, e.g. "10, 30").
 
-- Pure rules: `parse_thresholds` reads the manager's text; `due_level` says which reminder an
-  invoice is due for (only the highest threshold reached, never a lower one after a higher);
-  `covered_by_credit` says which overdue invoices the family's credit already pays.
+- Pure rules: `parse_thresholds` reads the manager's text; `due_threshold` says which
+  reminder an invoice is due for, by its number of days (only the highest threshold reached,
+  never one at or below a reminder already sent: adding a threshold later sends nothing
+  twice); `covered_by_credit` says which overdue invoices the family's credit already pays
+  (the credit of `settling.credits`, the one the next invoice uses).
 - `review(structure, today)` lists what would be reminded today (the back-office preview) and
   what is left out, and why; `queue_reminders` creates the `Reminder` rows (one per invoice and
-  level: the database refuses a second, so a rerun or two runs at once create nothing more) and
-  enqueues `reminder_email.send_reminder_email` for each once committed; the task sends once,
-  under the reminder's row lock.
+  threshold: `level` is the threshold's days, and the database refuses a second, so a rerun or
+  two runs at once create nothing more) and enqueues `reminder_email.send_reminder_email` for
+  each once committed; the task sends once, under the reminder's row lock. Only reminders
+  actually sent count: one left unsent (no e-mail address, a direct debit pending then) is
+  tried again by the next run while its threshold is still the highest reached.
 - `save_thresholds` is the manager's action on the settings. `send_reminders` (the management
   command, daily from cron) runs `queue_reminders` for every structure.
 """
@@ -19,7 +23,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from marmots.activities.calendar import PARIS
@@ -27,9 +30,10 @@ from marmots.core.audit import record, snapshot
 
 from .actions import check_manager
 from .balances import settings_for, with_outstanding
-from .models import Allocation, BillingSettings, Invoice, Payment, Reminder
+from .models import BillingSettings, Invoice, Reminder
 from .money import ZERO, money
-from .reminder_email import pending_debit, send_reminder_email
+from .reminder_email import send_reminder_email
+from .settling import credits, in_pending_debit
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +74,16 @@ def thresholds_text(thresholds):
     return ", ".join(str(day) for day in thresholds)
 
 
-def due_level(thresholds, due_date, today, outstanding, sent_levels=()):
-    """The level (1 for the first threshold...) to remind the invoice at today, or None: none
-    when nothing is outstanding or the invoice is not overdue; only the highest threshold
-    reached, and only if neither it nor a higher level was sent already."""
+def due_threshold(thresholds, due_date, today, outstanding, sent_days=()):
+    """The threshold (its days) to remind the invoice at today, or None: none when nothing is
+    outstanding or the invoice is not overdue; only the highest threshold reached, and only if
+    no reminder was sent at it or at a higher one (`sent_days`: the thresholds of the
+    reminders sent)."""
     if not thresholds or due_date is None or outstanding <= 0 or today <= due_date:
         return None
     late = (today - due_date).days
-    reached = [level for level, days in enumerate(thresholds, start=1) if late >= days]
-    if not reached or max(sent_levels, default=0) >= reached[-1]:
+    reached = [days for days in thresholds if late >= days]
+    if not reached or max(sent_days, default=0) >= reached[-1]:
         return None
     return reached[-1]
 
@@ -101,9 +106,9 @@ def covered_by_credit(outstandings, credit):
 @dataclass
 class Due:
     invoice: Invoice
-    level: int
-    days: int
+    days: int  # the threshold
     late: int
+    retry: bool = False  # a reminder at this threshold was created but could not be sent
 
 
 @dataclass
@@ -125,38 +130,14 @@ def thresholds_of(structure):
         return ()
 
 
-def _credits(structure, family_ids):
-    """{family id: money received and not allocated, plus what credit notes gave back beyond
-    an invoice} in the structure."""
-    received = Payment.objects.filter(
-        structure=structure, family_id__in=family_ids, status=Payment.SUCCEEDED
-    )
-    credit = {f: ZERO for f in family_ids}
-    for family_id, total in (
-        received.values("family_id").annotate(s=Sum("amount")).values_list("family_id", "s")
-    ):
-        credit[family_id] += total
-    allocated = Allocation.objects.filter(payment__in=received)
-    for family_id, total in (
-        allocated.values("payment__family_id")
-        .annotate(s=Sum("amount"))
-        .values_list("payment__family_id", "s")
-    ):
-        credit[family_id] -= total
-    invoices = Invoice.objects.filter(structure=structure, family_id__in=family_ids)
-    for invoice in with_outstanding(invoices).filter(outstanding__lt=0):
-        credit[invoice.family_id] -= invoice.outstanding
-    return credit
-
-
 def overdue(structure, today):
     """The structure's issued invoices due before `today` with something left to pay, oldest
-    due first, annotated with `debit_pending` and with their reminders' levels."""
+    due first, annotated with `debit_pending` and with their reminders."""
     invoices = Invoice.objects.filter(structure=structure, due_date__lt=today)
     return (
         with_outstanding(invoices)
         .filter(outstanding__gt=0)
-        .annotate(debit_pending=pending_debit())
+        .annotate(debit_pending=in_pending_debit())
         .select_related("family")
         .prefetch_related("reminders")
         .order_by("due_date", "id")
@@ -173,17 +154,18 @@ def review(structure, today=None):
     by_family = {}
     for invoice in invoices:
         by_family.setdefault(invoice.family_id, []).append(invoice)
-    credit = _credits(structure, set(by_family))
+    credit = credits(structure, list(by_family))
     covered = {
         own[index].pk
         for family_id, own in by_family.items()
-        for index in covered_by_credit([i.outstanding for i in own], credit[family_id])
+        for index in covered_by_credit([i.outstanding for i in own], credit.get(family_id, ZERO))
     }
     due, skipped = [], []
     for invoice in invoices:
-        sent = [reminder.level for reminder in invoice.reminders.all()]
-        level = due_level(thresholds, invoice.due_date, today, invoice.outstanding, sent)
-        if level is None:
+        made = {r.days: r for r in invoice.reminders.all()}
+        sent = [days for days, reminder in made.items() if reminder.sent_at is not None]
+        days = due_threshold(thresholds, invoice.due_date, today, invoice.outstanding, sent)
+        if days is None or _in_flight(made.get(days)):
             continue
         if invoice.debit_pending:
             skipped.append(Skipped(invoice, PENDING_DEBIT))
@@ -191,8 +173,18 @@ def review(structure, today=None):
             skipped.append(Skipped(invoice, COVERED))
         else:
             late = (today - invoice.due_date).days
-            due.append(Due(invoice, level, thresholds[level - 1], late))
+            due.append(Due(invoice, days, late, retry=days in made))
     return due, skipped
+
+
+def _in_flight(reminder):
+    """A reminder created today (Paris) and not sent yet: its e-mail task is on its way (a
+    rerun the same day sends nothing more); one left unsent on an earlier day is tried again."""
+    return (
+        reminder is not None
+        and reminder.sent_at is None
+        and timezone.localdate(reminder.created_at, timezone=PARIS) >= paris_today()
+    )
 
 
 # Actions ----------------------------------------------------------------------------------------
@@ -219,25 +211,33 @@ def save_thresholds(structure, text, actor):
 
 
 def _create(item, actor):
-    """The reminder row and its audit entry; the e-mail once committed. None when another run
-    created it (or a higher level) first."""
+    """The reminder row and its audit entry (or the row left unsent by an earlier run); its
+    e-mail enqueued once committed. None when another run sent it (or a higher one) first."""
     invoice = item.invoice
     try:
         with transaction.atomic():
             Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice.pk).first()
-            sent = Reminder.objects.filter(invoice=invoice).values_list("level", flat=True)
-            if max(sent, default=0) >= item.level:
+            mine = Reminder.objects.filter(invoice=invoice)
+            sent = mine.filter(sent_at__isnull=False).values_list("days", flat=True)
+            if max(sent, default=0) >= item.days:
                 return None
-            reminder = Reminder.objects.create(
-                invoice=invoice, level=item.level, days=item.days, outstanding=invoice.outstanding
-            )
-            record(
-                actor,
-                "reminder.create",
-                reminder,
-                family_id=invoice.family_id,
-                after={"invoice": invoice.reference, "level": item.level, "days": item.days},
-            )
+            reminder = mine.filter(level=item.days).first()
+            if _in_flight(reminder):
+                return None
+            if reminder is None:
+                reminder = Reminder.objects.create(
+                    invoice=invoice,
+                    level=item.days,
+                    days=item.days,
+                    outstanding=invoice.outstanding,
+                )
+                record(
+                    actor,
+                    "reminder.create",
+                    reminder,
+                    family_id=invoice.family_id,
+                    after={"invoice": invoice.reference, "days": item.days},
+                )
             transaction.on_commit(lambda: send_reminder_email.enqueue(reminder.pk), robust=True)
     except IntegrityError:
         return None
@@ -245,8 +245,9 @@ def _create(item, actor):
 
 
 def queue_reminders(structure, today=None, actor=None):
-    """Create the reminders due today (Paris date) and enqueue their e-mails; the reminders
-    created. `actor` None is the system (the daily command); otherwise the structure's manager."""
+    """Create the reminders due today (Paris date) and enqueue their e-mails (again for one
+    left unsent on an earlier day); the reminders enqueued. `actor` None is the system (the
+    daily command); otherwise the structure's manager."""
     check_manager(actor, structure)
     due, _ = review(structure, today)
     return [reminder for item in due if (reminder := _create(item, actor)) is not None]

@@ -1,8 +1,11 @@
 """What a payment may settle and what is left of payments: the queries and writes behind
-`actions.record_payment` and `actions.apply_credit` (which own the transaction and the audit).
+`payments.record_payment`, `payments.apply_credit` and `actions.credit_note` (which own the
+transaction; `use_credit`, called by three of them, writes its own audit entry).
 
 A family's credit in a structure is the part of its received payments not allocated to any
-invoice (an overpayment, a payment recorded before its invoice). Invoices collected by a direct
+invoice (an overpayment, a payment recorded before its invoice, what a credit note gave back
+on an invoice already paid: `release_overpaid`). It is the one definition: `credits` serves
+the account pages, `apply_credit` and the reminders alike. Invoices collected by a direct
 debit still pending are not offered: the bank is about to pay them. Every function writing or
 reading what remains to pay runs after `lock_family`, inside the caller's transaction, so two
 payments of a family never settle the same euro twice.
@@ -11,10 +14,11 @@ payments of a family never settle the same euro twice.
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Sum
 
+from marmots.core.audit import record
 from marmots.families.models import Family
 
 from .allocating import check_allocations, pair, spread
-from .balances import sum_subquery, unpaid_invoices
+from .balances import sum_subquery, unpaid_invoices, with_outstanding
 from .models import Allocation, Invoice, Payment
 from .money import ZERO, money
 
@@ -59,20 +63,25 @@ def credit_payments(family, structure):
     return with_unallocated(received).filter(unallocated__gt=0).order_by("received_on", "pk")
 
 
-def available_credit(family, structure):
-    """What is left of the family's received payments in the structure (zero or more)."""
-    total = credit_payments(family, structure).aggregate(s=Sum("unallocated"))["s"]
-    return money(total or ZERO)
-
-
-def families_with_credit(structure, family_ids):
-    """The ids among `family_ids` (ids or a values queryset) of families with something left
-    of a received payment in the structure."""
+def credits(structure, family_ids):
+    """{family id: its credit in the structure} of the families among `family_ids` (ids or a
+    values queryset) with a credit; the others are left out."""
     received = Payment.objects.filter(
         structure=structure, status=Payment.SUCCEEDED, family_id__in=family_ids
     )
     left = with_unallocated(received).filter(unallocated__gt=0)
-    return sorted(set(left.values_list("family_id", flat=True)))
+    rows = left.order_by().values("family_id").annotate(s=Sum("unallocated"))
+    return {row["family_id"]: money(row["s"]) for row in rows}
+
+
+def available_credit(family, structure):
+    """What is left of the family's received payments in the structure (zero or more)."""
+    return credits(structure, [family.pk]).get(family.pk, ZERO)
+
+
+def families_with_credit(structure, family_ids):
+    """The ids among `family_ids` of families with a credit in the structure."""
+    return sorted(credits(structure, family_ids))
 
 
 # Allocating a payment being recorded
@@ -116,11 +125,15 @@ def automatic_parts(family, structure, amount, invoices=None):
 
 def chosen_parts(family, structure, amount, chosen):
     """[(invoice, part)] of the manager's allocation `chosen` ({invoice or id: amount}, zero or
-    None: not allocated), checked against what remains to pay (read now, under the lock)."""
-    chosen = dict(zip(_ids(chosen), chosen.values(), strict=True))
+    None: not allocated, whatever the invoice), checked against what remains to pay (read now,
+    under the lock)."""
+    chosen = {
+        pk: value
+        for pk, value in zip(_ids(chosen), chosen.values(), strict=True)
+        if value is not None and value != 0
+    }
     invoices = _ours(family, structure, list(chosen))
-    wanted = [pk for pk, value in chosen.items() if value is not None and value != 0]
-    debited = Invoice.objects.filter(pk__in=wanted).filter(in_pending_debit())
+    debited = Invoice.objects.filter(pk__in=list(chosen)).filter(in_pending_debit())
     refs = sorted(invoice.reference for invoice in debited)
     if refs:
         raise ValidationError(
@@ -165,3 +178,49 @@ def allocate_credit(family, structure):
         allocation.save()
         made.append((allocation, part))
     return made
+
+
+def use_credit(family, structure, actor):
+    """`allocate_credit` with its audit entry, inside the caller's transaction, the family's
+    row locked: the allocations made or grown."""
+    made = allocate_credit(family, structure)
+    if made:
+        record(
+            actor,
+            "payment.credit_apply",
+            family,
+            family=family,
+            after={
+                "structure": structure.pk,
+                "allocated": [
+                    {
+                        "receipt": a.payment.receipt_number,
+                        "invoice": a.invoice.reference,
+                        "amount": str(part),
+                    }
+                    for a, part in made
+                ],
+            },
+        )
+    return [allocation for allocation, _ in made]
+
+
+def release_overpaid(invoice):
+    """After a credit note: shrink the invoice's newest allocations of received payments by what
+    it is now over-paid (paid beyond its total and credit notes), so that money becomes the
+    family's credit. [(receipt number, part released)]; nothing when it is not over-paid."""
+    excess = -money(with_outstanding(Invoice.objects.filter(pk=invoice.pk)).get().outstanding)
+    released = []
+    allocations = Allocation.objects.filter(invoice=invoice, payment__status=Payment.SUCCEEDED)
+    for allocation in allocations.select_related("payment").order_by("-pk"):
+        if excess <= 0:
+            break
+        part = min(excess, allocation.amount)
+        if part == allocation.amount:
+            allocation.delete()
+        else:
+            allocation.amount -= part
+            allocation.save(update_fields=["amount"])
+        released.append((allocation.payment.receipt_number, part))
+        excess -= part
+    return released

@@ -46,17 +46,23 @@ def send_invoice_email(invoice_id):
         invoice.save(update_fields=["emailed_at"])
 
 
+def guardian_emails(family):
+    """Whom billing e-mails write to: the family's guardians with an active login and an
+    e-mail address (invoices and reminders alike)."""
+    return sorted(
+        {
+            g.user.email
+            for g in family.guardians.select_related("user")
+            if g.user_id and g.user.is_active and g.user.email
+        }
+    )
+
+
 def _send(invoice):
     """E-mail the invoice; False when no guardian has an e-mail to write to."""
     from .pdf import invoice_filename, invoice_pdf
 
-    recipients = sorted(
-        {
-            g.user.email
-            for g in invoice.family.guardians.select_related("user")
-            if g.user_id and g.user.is_active and g.user.email
-        }
-    )
+    recipients = guardian_emails(invoice.family)
     if not recipients:
         return False
     context = {"invoice": invoice, "structure": invoice.structure, "url": account_url()}

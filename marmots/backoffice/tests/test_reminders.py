@@ -33,7 +33,7 @@ def bill(structure, family_a, guardian_a):
 def test_the_manager_sees_thresholds_and_preview(
     client_manager, bill, django_assert_max_num_queries
 ):
-    Reminder.objects.create(invoice=bill, level=1, days=5, outstanding=bill.total)
+    Reminder.objects.create(invoice=bill, level=5, days=5, outstanding=bill.total)
     BillingSettings.objects.update(reminder_days="5, 10, 30")
     with django_assert_max_num_queries(20):
         response = client_manager.get(URL)
@@ -41,7 +41,7 @@ def test_the_manager_sees_thresholds_and_preview(
     assert response.status_code == 200
     assert 'value="5, 10, 30"' in page
     assert bill.reference in page and "Martin" in page
-    assert "n°2 (à 10 jours)" in page and "42,40" in page
+    assert "<td>10 jours</td>" in page and "42,40" in page
     assert "Envoyer les relances dues" in page
     assert "non envoyée" in page  # the history's first reminder, never sent
 
@@ -81,7 +81,7 @@ def test_the_manager_sends_the_reminders_due(
         response = client_manager.post(URL + "envoyer/", {"structure": bill.structure.pk})
     assert response.status_code == 302
     reminder = Reminder.objects.get()
-    assert (reminder.invoice, reminder.level) == (bill, 1) and reminder.sent_at is not None
+    assert (reminder.invoice, reminder.days) == (bill, 10) and reminder.sent_at is not None
     (message,) = mailoutbox
     assert message.to == ["claire.martin@example.org"]
     assert AuditEntry.objects.get(action="reminder.create").actor == manager

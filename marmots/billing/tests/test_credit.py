@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from marmots.billing import actions, settling
+from marmots.billing import payments, settling
 from marmots.billing.allocating import pair
 from marmots.billing.balances import balance, unpaid_invoices
 from marmots.billing.models import Allocation, Invoice, Payment
@@ -75,7 +75,7 @@ def test_an_october_overpayment_pays_part_of_the_november_invoice(
     book(child_a, house.snack_slot, OCTOBER_5)
     issue_month(house.structure, OCTOBER, manager)
     october = Invoice.objects.get(period_start=OCTOBER)
-    cheque = actions.record_payment(
+    cheque = payments.record_payment(
         house.structure, family_a, manager, Payment.CHEQUE, october.total + 10, NOV_2, "n° 77"
     )
     assert credit_of(family_a, house.structure) == D("10.00")
@@ -131,7 +131,7 @@ def test_the_manager_applies_the_credit_once(structure, family_a, manager):
     older = received(family_a, structure, "20", received_on=datetime.date(2026, 10, 1))
     newer = received(family_a, structure, "5")
 
-    made = actions.apply_credit(family_a, structure, manager)
+    made = payments.apply_credit(family_a, structure, manager)
 
     assert {(a.payment, a.invoice, a.amount) for a in made} == {
         (older, november, D("20.00")),
@@ -141,14 +141,14 @@ def test_the_manager_applies_the_credit_once(structure, family_a, manager):
     assert credit_of(family_a, structure) == D("0.00")
     assert [i.outstanding for i in unpaid_invoices(family_a, structure)] == [D("7.90")]
     # Idempotent: nothing left, nothing more; one audit entry.
-    assert actions.apply_credit(family_a, structure, manager) == []
+    assert payments.apply_credit(family_a, structure, manager) == []
     assert Allocation.objects.count() == 3
     assert AuditEntry.objects.filter(action="payment.credit_apply").count() == 1
 
 
 def test_a_payment_partly_allocated_settles_more_of_the_same_invoice(structure, family_a, manager):
     november = invoice(family_a, structure, [("Novembre", "22.90")])
-    cheque = actions.record_payment(
+    cheque = payments.record_payment(
         structure,
         family_a,
         manager,
@@ -159,7 +159,7 @@ def test_a_payment_partly_allocated_settles_more_of_the_same_invoice(structure, 
         allocations={november.pk: D("5")},
     )
 
-    (grown,) = actions.apply_credit(family_a, structure, manager)
+    (grown,) = payments.apply_credit(family_a, structure, manager)
 
     assert (grown.payment, grown.invoice, grown.amount) == (cheque, november, D("22.90"))
     assert Allocation.objects.get().amount == D("22.90")
@@ -173,8 +173,8 @@ def test_a_credit_never_pays_another_structures_invoice(
     theirs = invoice(family_a, other_structure, [("Taninges", "8.00")])
     received(family_a, structure, "10")
 
-    assert actions.apply_credit(family_a, structure, manager) == []
-    assert actions.apply_credit(family_a, other_structure, other_manager) == []
+    assert payments.apply_credit(family_a, structure, manager) == []
+    assert payments.apply_credit(family_a, other_structure, other_manager) == []
 
     assert not Allocation.objects.exists()
     assert [i.pk for i in unpaid_invoices(family_a, other_structure)] == [theirs.pk]
@@ -186,7 +186,7 @@ def test_only_received_payments_are_credit_and_debited_invoices_wait(structure, 
     november = invoice(family_a, structure, [("Novembre", "22.90")])
     received(family_a, structure, "8", status=Payment.PENDING, method=Payment.DEBIT)
     received(family_a, structure, "9", status=Payment.FAILED, method=Payment.CARD)
-    assert actions.apply_credit(family_a, structure, manager) == []
+    assert payments.apply_credit(family_a, structure, manager) == []
 
     debit = received(
         family_a, structure, "22.90", status=Payment.PENDING, method=Payment.DEBIT, reference=""
@@ -216,9 +216,10 @@ def test_only_received_payments_are_credit_and_debited_invoices_wait(structure, 
         end_to_end_id="E1",
         payment=debit,
     )
+    Allocation.objects.create(payment=debit, invoice=november, amount=D("22.90"))
     received(family_a, structure, "10")
 
-    assert actions.apply_credit(family_a, structure, manager) == []
+    assert payments.apply_credit(family_a, structure, manager) == []
     assert credit_of(family_a, structure) == D("10.00")
 
 
@@ -226,5 +227,5 @@ def test_staff_may_not_apply_a_credit(structure, family_a, staff):
     invoice(family_a, structure, [("Novembre", "22.90")])
     received(family_a, structure, "10")
     with pytest.raises(PermissionDenied):
-        actions.apply_credit(family_a, structure, staff)
+        payments.apply_credit(family_a, structure, staff)
     assert not Allocation.objects.exists()

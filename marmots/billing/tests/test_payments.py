@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from marmots.billing import actions, settling
+from marmots.billing import payments, settling
 from marmots.billing.allocating import check_allocations, spread
 from marmots.billing.balances import balance, unpaid_invoices
 from marmots.billing.models import Allocation, Payment
@@ -47,7 +47,7 @@ def allocated(payment):
 def pay(structure, family, manager, amount, **options):
     options.setdefault("reference", "n° 1234567 Crédit Agricole")
     method = options.pop("method", Payment.CHEQUE)
-    return actions.record_payment(structure, family, manager, method, amount, TODAY, **options)
+    return payments.record_payment(structure, family, manager, method, amount, TODAY, **options)
 
 
 def counts():
@@ -215,7 +215,7 @@ def test_refusals_change_nothing(structure, other_structure, family_a, family_b,
             **changes,
         }
         with pytest.raises(ValidationError) as refused:
-            actions.record_payment(**arguments)
+            payments.record_payment(**arguments)
         assert message in refused.value.messages[0], changes
     assert counts() == before
     assert balance(family_a, structure) == D("32.90")

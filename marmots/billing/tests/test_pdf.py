@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from marmots.billing import actions
+from marmots.billing import actions, payments
 from marmots.billing.models import Aid, BillingSettings, Invoice, Payment
 from marmots.billing.money import fr_money
 from marmots.billing.pdf import invoice_filename, invoice_pdf
@@ -87,7 +87,7 @@ def test_the_invoice_pdf_says_who_what_when_and_why(issued):
 
 
 def test_the_pdf_shows_what_is_paid_and_credited(issued, manager, family_a):
-    actions.record_payment(
+    payments.record_payment(
         issued.structure, family_a, manager, Payment.CHEQUE, "10", DECEMBER_2.date(), "n° 12"
     )
     note = actions.credit_note(issued, manager, "Goûter non servi", amount="0.50")

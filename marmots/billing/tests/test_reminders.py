@@ -1,4 +1,4 @@
-"""Reminders for unpaid invoices: the thresholds, the level due, what is left out (paid, in
+"""Reminders for unpaid invoices: the thresholds, the threshold due, what is left out (paid, in
 credit, in a pending direct debit), the e-mail through a real SMTP server, sent once."""
 
 import datetime
@@ -17,7 +17,7 @@ from django.utils import timezone
 from marmots.billing import reminder_email, reminders
 from marmots.billing.balances import settings_for
 from marmots.billing.models import Allocation, BillingSettings, Invoice, Payment, Reminder
-from marmots.billing.reminders import covered_by_credit, due_level, parse_thresholds
+from marmots.billing.reminders import covered_by_credit, due_threshold, parse_thresholds
 from marmots.core.models import AuditEntry
 from marmots.debits.models import DebitBatch, DebitItem, Mandate
 from tests import factories as f
@@ -74,28 +74,30 @@ def test_bad_thresholds_are_refused_in_french(text, message):
     [
         (DUE, (), None),  # due today: not overdue
         (DUE + 9 * DAY, (), None),
-        (DUE + 10 * DAY, (), 1),  # exactly 10 days late
-        (DUE + 29 * DAY, (), 1),
-        (DUE + 30 * DAY, (), 2),
-        (DUE + 45 * DAY, (), 2),  # the highest reached only, never the first too
-        (DUE + 20 * DAY, (1,), None),  # already sent
-        (DUE + 30 * DAY, (1,), 2),
-        (DUE + 300 * DAY, (1, 2), None),
-        (DUE + 10 * DAY, (2,), None),  # never a lower one after a higher
+        (DUE + 10 * DAY, (), 10),  # exactly 10 days late
+        (DUE + 29 * DAY, (), 10),
+        (DUE + 30 * DAY, (), 30),
+        (DUE + 45 * DAY, (), 30),  # the highest reached only, never the first too
+        (DUE + 20 * DAY, (10,), None),  # already sent
+        (DUE + 30 * DAY, (10,), 30),
+        (DUE + 300 * DAY, (10, 30), None),
+        (DUE + 10 * DAY, (30,), None),  # never a lower one after a higher
     ],
 )
-def test_the_level_due(today, sent, expected):
-    assert due_level((10, 30), DUE, today, Decimal("12.00"), sent) == expected
+def test_the_threshold_due(today, sent, expected):
+    assert due_threshold((10, 30), DUE, today, Decimal("12.00"), sent) == expected
 
 
 def test_no_level_without_anything_to_remind():
     late = DUE + 40 * DAY
-    assert due_level((10, 30), DUE, late, Decimal("0.00")) is None
-    assert due_level((10, 30), DUE, late, Decimal("-3.00")) is None
-    assert due_level((), DUE, late, Decimal("5.00")) is None
-    assert due_level((10,), None, late, Decimal("5.00")) is None
-    # Thresholds changed after a second reminder: no lower level follows it.
-    assert due_level((5, 15, 60), DUE, DUE + 20 * DAY, Decimal("5.00"), (2,)) is None
+    assert due_threshold((10, 30), DUE, late, Decimal("0.00")) is None
+    assert due_threshold((10, 30), DUE, late, Decimal("-3.00")) is None
+    assert due_threshold((), DUE, late, Decimal("5.00")) is None
+    assert due_threshold((10,), None, late, Decimal("5.00")) is None
+    # Thresholds changed after the 30-day reminder: no lower one follows it.
+    assert due_threshold((5, 15, 60), DUE, DUE + 20 * DAY, Decimal("5.00"), (30,)) is None
+    # A threshold added below one already sent sends nothing again.
+    assert due_threshold((10, 20, 30), DUE, DUE + 35 * DAY, Decimal("5.00"), (10, 30)) is None
 
 
 def test_credit_covers_the_oldest_invoices_first():
@@ -164,13 +166,13 @@ def test_a_reminder_is_emailed_with_the_invoice(
     assert bill.reference in pdf_text(attachment.get_content())
 
     reminder.refresh_from_db()
-    assert (reminder.level, reminder.days, reminder.outstanding) == (1, 10, Decimal("42.40"))
+    assert (reminder.level, reminder.days, reminder.outstanding) == (10, 10, Decimal("42.40"))
     assert reminder.sent_at is not None and reminder.email == "claire.martin@example.org"
     entry = AuditEntry.objects.get(action="reminder.create")
     assert entry.family_id == bill.family_id and entry.actor is None
 
 
-def test_a_rerun_sends_nothing_more_and_the_next_level_once(
+def test_a_rerun_sends_nothing_more_and_the_next_threshold_once(
     bill, structure, smtp_server, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
@@ -181,12 +183,12 @@ def test_a_rerun_sends_nothing_more_and_the_next_level_once(
     assert _queue(structure, DUE + 90 * DAY, capture) == []
     assert len(smtp_server) == 2
     assert smtp_server[1]["Subject"].strip().startswith("Nouveau rappel : facture")
-    assert sorted(Reminder.objects.values_list("level", "days")) == [(1, 10), (2, 30)]
+    assert sorted(Reminder.objects.values_list("level", "days")) == [(10, 10), (30, 30)]
 
 
-def test_long_overdue_gets_only_the_highest_level(bill, structure, smtp_server):
+def test_long_overdue_gets_only_the_highest_threshold(bill, structure, smtp_server):
     (reminder,) = reminders.queue_reminders(structure, today=DUE + 60 * DAY)
-    assert (reminder.level, reminder.days) == (2, 30)
+    assert (reminder.level, reminder.days) == (30, 30)
 
 
 def test_paid_partly_paid_and_other_invoices(
@@ -237,7 +239,7 @@ def test_an_invoice_in_a_pending_debit_is_not_reminded(
     batch = DebitBatch.objects.create(
         structure=structure, collection_date=late, message_id="MSG-1", total=bill.total, xml="<x/>"
     )
-    debit = _pay(bill, "42.40", status=Payment.PENDING, allocate=False)
+    debit = _pay(bill, "42.40", status=Payment.PENDING)  # allocated, not received yet
     debit.method = Payment.DEBIT
     debit.save()
     DebitItem.objects.create(
@@ -260,7 +262,9 @@ def test_an_invoice_in_a_pending_debit_is_not_reminded(
 
 
 def test_the_email_task_sends_once(bill, smtp_server):
-    reminder = Reminder.objects.create(invoice=bill, level=1, days=10, outstanding=Decimal("42.40"))
+    reminder = Reminder.objects.create(
+        invoice=bill, level=10, days=10, outstanding=Decimal("42.40")
+    )
     reminder_email.send_reminder_email.enqueue(reminder.pk)
     reminder_email.send_reminder_email.enqueue(reminder.pk)  # a retried task
     assert len(smtp_server) == 1
@@ -271,11 +275,11 @@ def test_the_email_task_sends_once(bill, smtp_server):
 def test_nothing_is_sent_for_an_invoice_paid_meanwhile_or_without_email(
     bill, family_b, structure, smtp_server
 ):
-    reminder = Reminder.objects.create(invoice=bill, level=1, days=10, outstanding=bill.total)
+    reminder = Reminder.objects.create(invoice=bill, level=10, days=10, outstanding=bill.total)
     _pay(bill, "42.40")
     reminder_email.send_reminder_email.enqueue(reminder.pk)
     no_login = invoice(family_b, structure, [("Mercredis", "8.00")], due=DUE)  # no guardian
-    other = Reminder.objects.create(invoice=no_login, level=1, days=10, outstanding=no_login.total)
+    other = Reminder.objects.create(invoice=no_login, level=10, days=10, outstanding=no_login.total)
     reminder_email.send_reminder_email.enqueue(other.pk)
     assert smtp_server == []
     assert not Reminder.objects.filter(sent_at__isnull=False).exists()
@@ -359,7 +363,7 @@ def test_guardians_without_login_are_not_written_to(
 def test_the_family_sees_the_reminder_on_its_invoice(bill, client_a, smtp_server):
     url = reverse("portal:invoice", args=[bill.pk])
     assert "Relance envoyée le" not in client_a.get(url).content.decode()
-    reminder = Reminder.objects.create(invoice=bill, level=1, days=10, outstanding=bill.total)
+    reminder = Reminder.objects.create(invoice=bill, level=10, days=10, outstanding=bill.total)
     reminder_email.send_reminder_email.enqueue(reminder.pk)
     reminder.refresh_from_db()
     page = client_a.get(url).content.decode()
