@@ -48,7 +48,7 @@ class SettingsForm(forms.Form):
         label="Proposer le prélèvement automatique aux familles", required=False
     )
     nom = _text("Nom du créancier", 70)
-    ics = _text("Identifiant créancier SEPA (ICS)", 40, placeholder="FR12ZZZ123456")
+    ics = _text("Identifiant créancier SEPA (ICS)", 40, placeholder="FR72ZZZ123456")
     iban = _text("IBAN du compte crédité", 50, autocomplete="off")
     bic = _text("BIC", 20, autocomplete="off")
     jour = forms.TypedChoiceField(

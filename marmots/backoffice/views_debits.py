@@ -17,6 +17,7 @@ from marmots.activities.models import StaffMembership
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.debits import actions, queries, rules
 from marmots.debits.models import DebitBatch, DebitItem, Mandate
+from marmots.families.models import Family
 from marmots.portal.frdates import previous_month
 
 from . import scope
@@ -104,7 +105,14 @@ def mandates(request):
 def family_mandates(request, pk):
     family = get_or_404(scope.families(request), pk=pk)
     rows = mandates_of(request).filter(family=family).select_related("structure", "created_by")
-    context = {"family": family, "mandates": rows}
+    managed = _managed(request)
+    context = {
+        "family": family,
+        "mandates": rows,
+        # Full account numbers and writes: for a manager of the mandate's structure only.
+        "managed": set(managed.values_list("pk", flat=True)),
+        "can_create": Family.objects.using(managed).filter(pk=family.pk).exists(),
+    }
     return render(request, TEMPLATES + "family.html", context)
 
 

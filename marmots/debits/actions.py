@@ -4,15 +4,23 @@ its cancellation); the creditor settings and mandates (`mandates.py`) are re-exp
 Each action checks that a manager of the structure acts, owns its transaction, writes its
 audit entry and says in French why it refuses. Making a batch locks the structure's settings
 row (one batch made at a time), then the rows of the families on direct debit (a payment
-recorded meanwhile waits), so an invoice is never put in two batches at once.
+recorded meanwhile waits), so an invoice is never put in two batches at once; it spends their
+credit first and debits what remains. Collecting a batch locks its families too: a debit
+never settles what another payment received meanwhile (a card payment) already paid.
 """
+
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from marmots.billing.actions import check_manager, give_receipt_number
-from marmots.billing.models import Allocation, Payment
+from marmots.billing.balances import with_outstanding
+from marmots.billing.models import Allocation, Invoice, Payment
+from marmots.billing.money import ZERO, money
+from marmots.billing.payments import apply_credit
+from marmots.billing.settling import families_with_credit, lock_family
 from marmots.core.audit import record
 from marmots.core.french import month_label
 from marmots.families.models import Family
@@ -40,14 +48,20 @@ def _lock_structure(structure):
     return DebitSettings.objects.select_for_update().get(structure=structure)
 
 
-def _lock_families(structure):
-    """The rows of the families on direct debit, locked (in id order) against a payment
-    recorded while the batch reads what they owe."""
-    on_debit = queries.active_mandates(structure).values("family_id")
-    list(Family.objects.select_for_update().filter(pk__in=on_debit).order_by("pk"))
+def _lock_families(family_ids):
+    """The families' rows, locked in id order (against a payment recorded meanwhile)."""
+    for family_id in sorted(set(family_ids)):
+        lock_family(family_id)
 
 
-def _debit(row, structure):
+def _spend_credit(structure, family_ids, actor):
+    """What is left of the families' received payments settles their invoices first."""
+    with_credit = families_with_credit(structure, family_ids)
+    for family in Family.objects.filter(pk__in=with_credit).order_by("pk"):
+        apply_credit(family, structure, actor)
+
+
+def _debit(row, structure, batch):
     invoice, mandate = row.invoice, row.mandate
     return sepa.Debit(
         holder=mandate.holder,
@@ -57,7 +71,7 @@ def _debit(row, structure):
         sequence_type=row.sequence_type,
         mandate_reference=mandate.reference,
         signed_on=mandate.signed_on,
-        end_to_end_id=invoice.reference,
+        end_to_end_id=rules.end_to_end_id(invoice.reference, batch.pk),
         description=f"{structure.name} - facture {invoice.reference}",
     )
 
@@ -74,20 +88,24 @@ def make_batch(structure, month, actor):
         problems = queries.settings_problems(settings)
         if problems:
             raise ValidationError(problems)
-        _lock_families(structure)
+        on_debit = list(queries.active_mandates(structure).values_list("family_id", flat=True))
+        _lock_families(on_debit)
+        _spend_credit(structure, on_debit, actor)
         rows = queries.due(structure, month)
         if not rows:
             raise ValidationError(NOTHING_DUE)
         date = rules.collection_date(month, settings.collection_day, today)
-        message_id, xml = sepa.build(settings, date, [_debit(row, structure) for row in rows])
-        batch = DebitBatch.objects.create(
+        batch = DebitBatch.objects.create(  # its id names the debits in the file
             structure=structure,
             collection_date=date,
-            message_id=message_id,
+            message_id=f"~{uuid.uuid4().hex}",  # until the file's own
             total=queries.total(rows),
-            xml=xml,
+            xml="",
             created_by=actor,
         )
+        debits = [_debit(row, structure, batch) for row in rows]
+        batch.message_id, batch.xml = sepa.build(settings, date, debits)
+        batch.save(update_fields=["message_id", "xml"])
         payments = Payment.objects.bulk_create(
             Payment(
                 structure=structure,
@@ -112,10 +130,10 @@ def make_batch(structure, month, actor):
                 mandate=row.mandate,
                 amount=row.amount,
                 sequence_type=row.sequence_type,
-                end_to_end_id=row.invoice.reference,
+                end_to_end_id=debit.end_to_end_id,
                 payment=p,
             )
-            for p, row in zip(payments, rows, strict=True)
+            for p, row, debit in zip(payments, rows, debits, strict=True)
         )
         record(
             actor,
@@ -136,9 +154,36 @@ def _locked_batch(batch):
     return batches.get(pk=batch.pk)
 
 
+def _cap_allocations(payments):
+    """Each debit payment settles at most what its invoice still owes from received payments
+    (a card payment may have paid it since the file was made): its allocation shrinks, or
+    goes; the rest of the money stays the family's credit. {invoice reference: left over}."""
+    allocations = Allocation.objects.filter(payment__in=payments).select_related("invoice")
+    allocations = list(allocations.order_by("pk"))
+    invoices = Invoice.objects.filter(pk__in=[a.invoice_id for a in allocations])
+    owed = {
+        pk: money(amount)
+        for pk, amount in with_outstanding(invoices).values_list("pk", "outstanding")
+    }
+    left = {}
+    for allocation in allocations:
+        part = min(allocation.amount, max(owed.get(allocation.invoice_id, ZERO), ZERO))
+        owed[allocation.invoice_id] = owed.get(allocation.invoice_id, ZERO) - part
+        if part == allocation.amount:
+            continue
+        left[allocation.invoice.reference] = str(allocation.amount - part)
+        if part == ZERO:
+            allocation.delete()
+        else:
+            allocation.amount = part
+            allocation.save(update_fields=["amount"])
+    return left
+
+
 def mark_collected(batch, actor):
     """The bank collected the batch: its pending payments are received (receipt numbers
-    given), its mandates have had their first collection."""
+    given), each settling what its invoice still owes; its mandates have had their first
+    collection."""
     check_manager(actor, batch.structure)
     with transaction.atomic():
         locked = _locked_batch(batch)
@@ -151,21 +196,24 @@ def mark_collected(batch, actor):
                 f"Ces prélèvements sont prévus le {_fr(locked.collection_date)} : marquez-les "
                 "encaissés à partir de cette date."
             )
-        pending = Payment.objects.select_for_update(of=("self",)).filter(
-            debit_item__batch=locked, status=Payment.PENDING
-        )
-        received = []
-        for payment in pending.order_by("pk"):
+        pending = Payment.objects.filter(debit_item__batch=locked, status=Payment.PENDING)
+        _lock_families(pending.values_list("family_id", flat=True))
+        pending = list(pending.select_for_update(of=("self",)).order_by("pk"))
+        left = _cap_allocations(pending)
+        for payment in pending:
             payment.status = Payment.SUCCEEDED
             give_receipt_number(payment)
             payment.save(update_fields=["status", "receipt_number"])
-            received.append(payment.pk)
+        received = [payment.pk for payment in pending]
         Mandate.objects.filter(items__payment__in=received, first_collected_on__isnull=True).update(
             first_collected_on=locked.collection_date
         )
         locked.status = DebitBatch.COLLECTED
         locked.save(update_fields=["status"])
-        record(actor, "debit_batch.collect", locked, after={"received": len(received)})
+        after = {"received": len(received)}
+        if left:
+            after["credit"] = left  # paid meanwhile: the family's credit
+        record(actor, "debit_batch.collect", locked, after=after)
     batch.refresh_from_db()
     return batch
 

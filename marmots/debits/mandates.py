@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marmots.billing.actions import check_manager
+from marmots.billing.settling import lock_family
 from marmots.core.audit import record
 from marmots.families.models import Family
 
@@ -102,7 +103,7 @@ def create_mandate(structure, family, actor, *, holder, iban, bic, signed_on):
         raise ValidationError("Cette famille n'est pas accueillie par la structure.")
     today = timezone.localdate()
     with transaction.atomic():
-        Family.objects.select_for_update().filter(pk=family.pk).first()
+        lock_family(family)
         mine = Mandate.objects.filter(structure=structure, family=family)
         for old in mine.select_for_update().filter(status=Mandate.ACTIVE):
             _revoke(old, actor, today)

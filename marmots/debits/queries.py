@@ -1,21 +1,22 @@
 """What the direct debit pages and actions read: the creditor settings and what is wrong with
-them, the families' active mandates, and the invoices a batch would collect."""
+them, the families' active mandates, and the invoices a batch would collect (after the
+families' credit, which the batch spends first)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
+from marmots.billing.allocating import spread
 from marmots.billing.balances import with_outstanding
 from marmots.billing.invoicing import month_bounds
 from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import ZERO, money
+from marmots.billing.settling import credits, in_pending_debit, payable_invoices
+from marmots.families.models import Family
 
 from . import rules
 from .models import DebitItem, DebitSettings, Mandate
-
-# A debit item whose payment is pending (file sent) or succeeded (collected) holds its invoice.
-HOLDING = (Payment.PENDING, Payment.SUCCEEDED)
 
 
 def settings_for(structure):
@@ -50,8 +51,10 @@ def active_mandate(family, structure):
 
 
 def held():
-    """Debit items holding the outer invoice: pending or collected."""
-    return DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status__in=HOLDING)
+    """The outer invoice is held by a debit: pending (billing's one definition) or collected
+    (an item of a batch the bank paid, not rejected since)."""
+    collected = DebitItem.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.SUCCEEDED)
+    return in_pending_debit() | Exists(collected)
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Due:
     invoice: Invoice
     mandate: Mandate
     amount: Decimal
+    credit: Decimal = ZERO  # settled first by the family's credit (the batch spends it)
 
     @property
     def sequence_type(self):
@@ -66,20 +70,38 @@ class Due:
         return DebitItem.RCUR if self.mandate.first_collected_on else DebitItem.FRST
 
 
+def credit_parts(structure, family_ids):
+    """{invoice id: part} of the families' credit, spread as `apply_credit` will spend it
+    (oldest due first): what a batch made now debits less. Empty once it is spent."""
+    left = credits(structure, family_ids)
+    parts = {}
+    for family in Family.objects.filter(pk__in=list(left)):
+        owed = [(i.pk, i.outstanding) for i in payable_invoices(family, structure)]
+        parts.update(spread(left[family.pk], owed))
+    return parts
+
+
 def due(structure, month):
     """[Due] of the batch of `month`: the issued invoices of that month or before with
-    something left to pay, of families with an active mandate, not held by another debit,
-    by family name."""
+    something left to pay (once the family's credit is spent), of families with an active
+    mandate, not held by another debit, by family name."""
     _, last = month_bounds(month)
     mandates = {m.family_id: m for m in active_mandates(structure)}
     invoices = (
         with_outstanding(Invoice.objects.filter(structure=structure, period_start__lte=last))
         .filter(outstanding__gt=0, family_id__in=list(mandates))
-        .exclude(Exists(held()))
+        .exclude(held())
         .select_related("family")
         .order_by("family__name", "family_id", "due_date", "pk")
     )
-    return [Due(i, mandates[i.family_id], money(i.outstanding)) for i in invoices]
+    credit = credit_parts(structure, list(mandates))
+    rows = []
+    for invoice in invoices:
+        part = credit.get(invoice.pk, ZERO)
+        amount = money(invoice.outstanding) - part
+        if amount > 0:
+            rows.append(Due(invoice, mandates[invoice.family_id], amount, part))
+    return rows
 
 
 def total(rows):

@@ -114,15 +114,23 @@ def creditor_id_error(value):
         return "Indiquez l'identifiant créancier SEPA (ICS)."
     match = _ICS.match(ics)
     if not match or len(ics) > 35:
-        return "Un identifiant créancier SEPA s'écrit comme FR12ZZZ123456."
+        return "Un identifiant créancier SEPA s'écrit comme FR72ZZZ123456."
     country, digits, _, national = match.groups()
     if country not in IBAN_LENGTHS:
         return f"Le pays {country} ne fait pas partie de la zone SEPA."
     if country == "FR" and len(national) != 6:
-        return "Un identifiant créancier français compte 13 caractères (ex. FR12ZZZ123456)."
+        return "Un identifiant créancier français compte 13 caractères (ex. FR72ZZZ123456)."
     if _mod97(national + country + digits) != 1:
         return "Cet identifiant créancier n'est pas valide (clé de contrôle) : vérifiez-le."
     return ""
+
+
+def end_to_end_id(reference, batch_id):
+    """The EndToEndId of an invoice's debit in a batch: the invoice's reference and the
+    batch's id (an invoice rejected, then collected again, never repeats one), at most 35
+    characters (the reference is shortened, never the batch's id)."""
+    suffix = f"-{batch_id}"
+    return reference[: 35 - len(suffix)] + suffix
 
 
 def format_iban(value):

@@ -9,16 +9,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists
 from django.utils import timezone
 
 from marmots.billing.balances import unpaid_invoices
 from marmots.billing.models import Invoice, Payment
-from marmots.billing.money import money
+from marmots.billing.money import ZERO, money
 
 from . import rules
 from .models import DebitBatch, DebitItem, Mandate
-from .queries import held
+from .queries import credit_parts, held
 
 
 @dataclass
@@ -47,10 +46,13 @@ def _planned(family, today):
     found = []
     for mandate in mandates:
         day = mandate.structure.debit_settings.collection_day
-        invoices = unpaid_invoices(family, mandate.structure).exclude(Exists(held()))
+        invoices = unpaid_invoices(family, mandate.structure).exclude(held())
+        credit = credit_parts(mandate.structure, [family.pk])  # spent before debiting
         for invoice in invoices:
-            date = rules.expected_date(invoice.period_start, day, today)
-            found.append(Upcoming(date, money(invoice.outstanding), invoice, False))
+            amount = money(invoice.outstanding) - credit.get(invoice.pk, ZERO)
+            if amount > 0:
+                date = rules.expected_date(invoice.period_start, day, today)
+                found.append(Upcoming(date, amount, invoice, False))
     return found
 
 

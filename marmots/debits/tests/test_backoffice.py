@@ -14,7 +14,7 @@ from marmots.debits.models import DebitBatch, DebitItem, DebitSettings, Mandate
 from tests import factories as f
 from tests.house import at
 
-from .conftest import COLLECTION, CREDITOR_IBAN, IBAN_A
+from .conftest import COLLECTION, CREDITOR_IBAN, IBAN_A, IBAN_B
 
 pytestmark = pytest.mark.django_db
 BASE = "/gestion/prelevements/"
@@ -90,6 +90,29 @@ def test_staff_see_mandates_masked_and_cannot_write(client_staff, mandate_a, fam
     assert client_staff.get(BASE + "mandats/nouveau/").status_code == 403
     assert client_staff.post(f"{BASE}mandats/{mandate_a.pk}/revoquer/").status_code == 403
     assert Mandate.objects.get().status == Mandate.ACTIVE
+
+
+def test_the_full_iban_only_for_a_manager_of_the_mandates_structure(
+    client_manager, manager, other_structure, other_manager, family_a, mandate_a
+):
+    f.MembershipFactory(structure=other_structure, user=manager, role="staff")
+    family_a.structures.add(other_structure)
+    there = actions.create_mandate(
+        other_structure,
+        family_a,
+        other_manager,
+        holder="Claire Martin",
+        iban=IBAN_B,
+        bic="COBADEFFXXX",
+        signed_on=datetime.date(2026, 10, 1),
+    )
+
+    text = page(client_manager.get(f"{BASE}familles/{family_a.pk}/"))
+
+    assert "FR14 2004 1010 0505 0001 3M02 606" in text  # managed here
+    assert "DE89 **** **** **** **30 00" in text and "DE89 3704" not in text  # staff there
+    assert f"/mandats/{mandate_a.pk}/revoquer/" in text
+    assert f"/mandats/{there.pk}/revoquer/" not in text
 
 
 def test_another_structure_gets_404(client, other_manager, creditor, mandate_a, invoices, manager):

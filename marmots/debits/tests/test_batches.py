@@ -48,7 +48,7 @@ def test_a_batch_holds_a_pending_payment_per_invoice(batch, invoices, mandate_a,
     assert (first.amount, first.sequence_type, first.end_to_end_id) == (
         Decimal("22.90"),
         "FRST",
-        a1.reference,
+        f"{a1.reference}-{batch.pk}",
     )
     assert first.mandate == mandate_a
     pay = first.payment
@@ -256,3 +256,15 @@ def test_only_the_manager_handles_a_batch(batch, staff, other_manager):
         with pytest.raises(PermissionDenied):
             actions.reject_item(batch.items.first(), user, "AM04")
     assert statuses() == ["pending"] * 3
+
+
+def test_an_invoice_debited_again_gets_a_new_end_to_end_id(batch, creditor, manager, invoices):
+    b = invoices[2]
+    first = batch.items.get(invoice=b).end_to_end_id
+    actions.cancel_batch(batch, manager)  # the same collection date again
+    again = actions.make_batch(creditor.structure, NOVEMBER, manager)
+
+    second = again.items.get(invoice=b).end_to_end_id
+    assert first != second and first.startswith(b.reference) and second.startswith(b.reference)
+    assert f"<EndToEndId>{second}</EndToEndId>" in again.xml
+    assert f"<EndToEndId>{first}</EndToEndId>" not in again.xml

@@ -81,11 +81,12 @@ def test_the_transactions(batch, schema, invoices, mandate_a, mandate_b):
     a, sep_1 = (mandate_a.reference, "2026-09-01"), (IBAN_A, "PSSTFRPPLYO", "Claire Martin")
     b_mandate = (mandate_b.reference, "2026-10-15")
     b_account = (IBAN_B, "COBADEFFXXX", "Paul Bernard")
+    n = f"-{batch.pk}"  # the EndToEndId: the invoice in this batch
     assert sorted(rows) == sorted(
         [
-            (a1.reference, "22.90", "EUR", *a, *sep_1),
-            (a2.reference, "5.10", "EUR", *a, *sep_1),
-            (b.reference, "48.00", "EUR", *b_mandate, *b_account),
+            (a1.reference + n, "22.90", "EUR", *a, *sep_1),
+            (a2.reference + n, "5.10", "EUR", *a, *sep_1),
+            (b.reference + n, "48.00", "EUR", *b_mandate, *b_account),
         ]
     )
 

@@ -1,6 +1,7 @@
 """The pure rules: IBAN, BIC, creditor identifier, masking, collection dates."""
 
 import datetime
+import re
 
 import pytest
 from hypothesis import given
@@ -95,12 +96,25 @@ def test_the_business_code_is_not_checked():
         ("FR73ZZZ123456", "clé de contrôle"),
         ("FR72ZZZ123457", "clé de contrôle"),
         ("FR72ZZZ1234567", "13 caractères"),
-        ("FRXXZZZ123456", "s'écrit comme FR12ZZZ123456"),
+        ("FRXXZZZ123456", "s'écrit comme FR72ZZZ123456"),
         ("US72ZZZ123456", "ne fait pas partie de la zone SEPA"),
     ],
 )
 def test_invalid_creditor_ids(ics, message):
     assert message in rules.creditor_id_error(ics)
+
+
+def test_the_examples_the_messages_give_are_valid():
+    shown = [rules.creditor_id_error("FRXXZZZ123456"), rules.creditor_id_error("FR72ZZZ1234567")]
+    examples = {re.search(r"FR\d\dZZZ\d{6}", message).group() for message in shown}
+    assert examples == {"FR72ZZZ123456"}
+    assert rules.creditor_id_error("FR72ZZZ123456") == ""
+
+
+def test_end_to_end_ids_name_the_invoice_and_the_batch():
+    assert rules.end_to_end_id("FA-2026-00012", 7) == "FA-2026-00012-7"
+    long = rules.end_to_end_id("R" * 40, 123456)
+    assert len(long) == 35 and long.endswith("-123456")
 
 
 def test_masked_and_formatted_ibans():

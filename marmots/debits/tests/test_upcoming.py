@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from marmots.billing.tests.factories import invoice
+from marmots.billing.models import Payment
+from marmots.billing.tests.factories import invoice, payment
 from marmots.debits import actions
 from marmots.debits.upcoming import upcoming_debits
 from tests.house import at
@@ -65,3 +66,18 @@ def test_collected_cancelled_and_rejected_debits(
     assert [r[2:] for r in seen(family_a)] == [(a2.reference, True), (december.reference, True)]
     actions.cancel_batch(batch, manager)
     assert [r[2:] for r in seen(family_a)] == [(a2.reference, False), (december.reference, False)]
+
+
+def test_the_planned_debits_count_the_credit_first(creditor, mandate_a, invoices, family_a):
+    a1, a2, _ = invoices
+    payment(
+        structure=creditor.structure,
+        family=family_a,
+        method=Payment.TRANSFER,
+        amount=Decimal("20.00"),
+        received_on=datetime.date(2026, 11, 30),
+    )
+    assert seen(family_a) == [
+        (COLLECTION, Decimal("2.90"), a1.reference, False),
+        (COLLECTION, Decimal("5.10"), a2.reference, False),
+    ]
