@@ -4,11 +4,9 @@ structure with its allocation to invoices; the family's credit used on its unpai
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.activities.models import StaffMembership
@@ -18,6 +16,7 @@ from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import fr_money
 from marmots.billing.settling import available_credit
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.downloads import attachment
 from marmots.families.rules import quotient_state
 
 from . import scope
@@ -177,8 +176,4 @@ def payment_receipt(request, pk):
 
     received = Payment.objects.filter(structure__in=request.structures, status=Payment.SUCCEEDED)
     payment = get_or_404(received.select_related("family", "structure"), pk=pk)
-    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=receipt_filename(payment)
-    )
-    return response
+    return attachment(receipt_pdf(payment), receipt_filename(payment))

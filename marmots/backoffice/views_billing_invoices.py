@@ -7,11 +7,9 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.billing import actions, pdf
@@ -20,6 +18,7 @@ from marmots.billing.models import Invoice, Payment
 from marmots.billing.money import ZERO
 from marmots.billing.presentation import group_lines
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.downloads import attachment
 
 from .forms_billing import CreditNoteForm, InvoiceFilterForm
 
@@ -108,11 +107,7 @@ def invoice_detail(request, pk):
 @require_GET
 def invoice_pdf(request, pk):
     invoice = _invoice(request, pk)
-    response = HttpResponse(pdf.invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=pdf.invoice_filename(invoice)
-    )
-    return response
+    return attachment(pdf.invoice_pdf(invoice), pdf.invoice_filename(invoice))
 
 
 @require_POST

@@ -6,15 +6,14 @@ Every write goes through `marmots.debits.actions`."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.activities.models import StaffMembership
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.downloads import attachment
 from marmots.debits import actions, queries, rules
 from marmots.debits.models import DebitBatch, DebitItem, Mandate
 from marmots.families.models import Family
@@ -239,11 +238,9 @@ def batch_detail(request, pk):
 @require_GET
 def batch_file(request, pk):
     batch = get_or_404(batches_of(request), pk=pk)
-    response = HttpResponse(batch.xml.encode(), content_type="application/xml")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"prelevements-{batch.collection_date:%Y-%m-%d}.xml"
+    return attachment(
+        batch.xml.encode(), f"prelevements-{batch.collection_date:%Y-%m-%d}.xml", "application/xml"
     )
-    return response
 
 
 def _batch_action(request, pk, action, done):

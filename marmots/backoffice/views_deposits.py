@@ -5,16 +5,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marmots.billing import deposits
 from marmots.billing.models import DepositSlip, Payment
 from marmots.billing.money import ZERO
 from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.downloads import attachment
 
 from .forms_payments import DepositSlipForm, JournalFilterForm
 
@@ -128,8 +127,4 @@ def slip_detail(request, pk):
 @require_GET
 def slip_pdf(request, pk):
     slip = _slip(request, pk)
-    response = HttpResponse(deposits.slip_pdf(slip), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=deposits.slip_filename(slip)
-    )
-    return response
+    return attachment(deposits.slip_pdf(slip), deposits.slip_filename(slip))

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from marmots.billing import balances
@@ -21,6 +19,7 @@ from marmots.billing.money import ZERO, fr_money, money
 from marmots.billing.pdf import invoice_filename, invoice_pdf
 from marmots.billing.presentation import group_lines
 from marmots.core.access import get_or_404, guardian_required
+from marmots.core.downloads import attachment
 from marmots.debits.upcoming import upcoming_debits
 from marmots.enrollments.models import Enrollment
 from marmots.families import rules
@@ -192,8 +191,4 @@ def invoice_detail(request, pk):
 @require_GET
 def invoice_download(request, pk):
     invoice = get_or_404(issued(request.family), pk=pk)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=invoice_filename(invoice)
-    )
-    return response
+    return attachment(invoice_pdf(invoice), invoice_filename(invoice))

@@ -2,15 +2,14 @@
 certificate over a period, as PDFs (marmots.billing.certificates)."""
 
 from django import forms
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from marmots.activities.models import Structure
 from marmots.billing import certificates
 from marmots.core.access import get_or_404, guardian_required
+from marmots.core.downloads import attachment
 from marmots.families.models import Child
 
 from .frdates import previous_month
@@ -133,11 +132,7 @@ def _page(request, tax_form=None, bound=None):
 
 
 def _pdf_response(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    return response
+    return attachment(content, filename)
 
 
 @guardian_required

@@ -2,12 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from marmots.core.access import get_or_404, guardian_required
+from marmots.core.downloads import attachment
 from marmots.enrollments.actions import cancel_enrollment_request, request_enrollment
 from marmots.enrollments.forms import EnrollmentRequestForm
 from marmots.enrollments.models import Enrollment
@@ -80,8 +79,4 @@ def enrollment_certificate(request, pk):
     if enrollment.status != Enrollment.VALIDATED:
         messages.error(request, "L'attestation est disponible une fois l'inscription validée.")
         return redirect("portal:enrollments")
-    response = HttpResponse(certificate_pdf(enrollment), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=certificate_filename(enrollment)
-    )
-    return response
+    return attachment(certificate_pdf(enrollment), certificate_filename(enrollment))

@@ -10,9 +10,7 @@ answers 404.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +19,7 @@ from marmots.billing import receipts
 from marmots.billing.models import Payment
 from marmots.billing.money import money
 from marmots.core.access import get_or_404, guardian_required
+from marmots.core.downloads import attachment
 from marmots.payments import actions
 from marmots.payments.models import OnlinePayment, ProviderSettings
 from marmots.payments.views import remote_addr
@@ -162,8 +161,4 @@ def receipt(request, pk):
 @require_GET
 def receipt_download(request, pk):
     payment = _received(request, pk)
-    response = HttpResponse(receipts.receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=receipts.receipt_filename(payment)
-    )
-    return response
+    return attachment(receipts.receipt_pdf(payment), receipts.receipt_filename(payment))
