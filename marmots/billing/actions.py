@@ -219,7 +219,9 @@ def issue_run(run, actor, *, notify=True):
     them, record the memberships billed, use each invoiced family's credit (what is left of
     its payments: `apply_credit`), then e-mail each family its invoice (not when
     `notify` is false: the demo sends nothing). A month that is not over (Europe/Paris) may
-    be drafted as a preview but not issued."""
+    be drafted as a preview but not issued. Locks: the run, the families with a credit (in id
+    order), then the series, as every payment action locks its family before its receipt
+    series (which may be a series drafts still carry after a prefix is renamed)."""
     check_manager(actor, run.structure)
     payment_days = settings_for(run.structure).payment_days
     now = timezone.now()
@@ -243,6 +245,7 @@ def issue_run(run, actor, *, notify=True):
             .only("pk", "series", "family_id")
         )
         due = today + datetime.timedelta(days=payment_days)
+        credited = _lock_credited(locked, {d.family_id for d in drafts})
         numbered = []
         for series in sorted({d.series for d in drafts}):
             mine = [d for d in drafts if d.series == series]
@@ -250,7 +253,7 @@ def issue_run(run, actor, *, notify=True):
             numbered += zip((d.pk for d in mine), numbers, strict=True)
         _mark_issued(numbered, today.year, now, due)
         _record_memberships(locked)
-        _apply_credits(locked, actor)
+        _apply_credits(locked, credited, actor)
         locked.status, locked.issued_at, locked.issued_by = InvoicingRun.ISSUED, now, actor
         locked.save(update_fields=["status", "issued_at", "issued_by"])
         record(actor, "invoicing.issue", locked, after={"invoices": len(drafts)})
@@ -298,12 +301,28 @@ def _record_memberships(run):
         raise ValidationError(MEMBERSHIP_TAKEN) from None
 
 
-def _apply_credits(run, actor):
-    """Use the credit of every family the run invoices (only those with a credit are locked)."""
+def _lock_credited(run, family_ids):
+    """Lock the rows of the families among `family_ids` with a credit, in id order, before any
+    number series (the lock order of every action: family first): their ids."""
+    ids = settling.families_with_credit(run.structure, family_ids)
+    return list(
+        Family.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _apply_credits(run, credited, actor):
+    """Use the credit of every family the run invoiced. Those found with a credit before the
+    numbers were taken are locked; one given a credit since is locked only if no one holds it
+    (waiting for it while holding the series could deadlock): its credit waits for the next
+    use."""
     invoiced = Invoice.objects.filter(run=run, status=Invoice.ISSUED).values("family_id")
-    ids = settling.families_with_credit(run.structure, invoiced)
+    late = set(settling.families_with_credit(run.structure, invoiced)) - set(credited)
+    free = Family.objects.select_for_update(skip_locked=True).filter(pk__in=late)
+    ids = sorted(set(credited) | set(free.values_list("pk", flat=True)))
     for family in Family.objects.filter(pk__in=ids).order_by("pk"):
-        settling.lock_family(family)
         settling.use_credit(family, run.structure, actor)
 
 

@@ -5,7 +5,8 @@ due date, `BillingSettings.reminder_days`, e.g. "10, 30").
   reminder an invoice is due for, by its number of days (only the highest threshold reached,
   never one at or below a reminder already sent: adding a threshold later sends nothing
   twice); `covered_by_credit` says which overdue invoices the family's credit already pays
-  (the credit of `settling.credits`, the one the next invoice uses).
+  (the credit of `settling.credits`, the one the next invoice uses, which skips the invoices
+  in a pending direct debit).
 - `review(structure, today)` lists what would be reminded today (the back-office preview) and
   what is left out, and why; `queue_reminders` creates the `Reminder` rows (one per invoice and
   threshold: `level` is the threshold's days, and the database refuses a second, so a rerun or
@@ -155,11 +156,11 @@ def review(structure, today=None):
     for invoice in invoices:
         by_family.setdefault(invoice.family_id, []).append(invoice)
     credit = credits(structure, list(by_family))
-    covered = {
-        own[index].pk
-        for family_id, own in by_family.items()
-        for index in covered_by_credit([i.outstanding for i in own], credit.get(family_id, ZERO))
-    }
+    covered = set()
+    for family_id, own in by_family.items():
+        payable = [i for i in own if not i.debit_pending]  # the credit skips them too
+        amounts = [i.outstanding for i in payable]
+        covered |= {payable[n].pk for n in covered_by_credit(amounts, credit.get(family_id, ZERO))}
     due, skipped = [], []
     for invoice in invoices:
         made = {r.days: r for r in invoice.reminders.all()}

@@ -223,12 +223,10 @@ def test_a_family_in_credit_is_not_reminded(bill, structure, smtp_server):
     assert len(reminders.queue_reminders(structure, today=late)) == 1
 
 
-def test_an_invoice_in_a_pending_debit_is_not_reminded(
-    bill, structure, smtp_server, django_capture_on_commit_callbacks
-):
-    late = DUE + 10 * DAY
+def _pending_debit(bill, collection_date):
+    """The bill in a direct debit sent to the bank, not collected yet."""
     mandate = Mandate.objects.create(
-        structure=structure,
+        structure=bill.structure,
         family=bill.family,
         reference="RUM-MARTIN-1",
         holder="Claire Martin",
@@ -237,7 +235,11 @@ def test_an_invoice_in_a_pending_debit_is_not_reminded(
         signed_on=D(2026, 9, 1),
     )
     batch = DebitBatch.objects.create(
-        structure=structure, collection_date=late, message_id="MSG-1", total=bill.total, xml="<x/>"
+        structure=bill.structure,
+        collection_date=collection_date,
+        message_id="MSG-1",
+        total=bill.total,
+        xml="<x/>",
     )
     debit = _pay(bill, "42.40", status=Payment.PENDING)  # allocated, not received yet
     debit.method = Payment.DEBIT
@@ -251,6 +253,14 @@ def test_an_invoice_in_a_pending_debit_is_not_reminded(
         end_to_end_id="E2E-1",
         payment=debit,
     )
+    return debit
+
+
+def test_an_invoice_in_a_pending_debit_is_not_reminded(
+    bill, structure, smtp_server, django_capture_on_commit_callbacks
+):
+    late = DUE + 10 * DAY
+    debit = _pending_debit(bill, late)
     due, skipped = reminders.review(structure, late)
     assert due == [] and [s.reason for s in skipped] == [reminders.PENDING_DEBIT]
     assert reminders.queue_reminders(structure, today=late) == []
@@ -259,6 +269,26 @@ def test_an_invoice_in_a_pending_debit_is_not_reminded(
     debit.save()
     assert len(_queue(structure, late, django_capture_on_commit_callbacks)) == 1
     assert len(smtp_server) == 1
+
+
+def test_the_credit_is_not_spent_on_an_invoice_in_a_pending_debit(
+    bill, structure, family_a, smtp_server
+):
+    # The credit (20 €) skips the older bill the bank is collecting (as `apply_credit` does)
+    # and covers the later invoice in full: neither is reminded.
+    late = DUE + 11 * DAY  # both past their first threshold
+    later = invoice(family_a, structure, [("Mercredis", "20.00")], due=DUE + DAY)
+    _pending_debit(bill, late)
+    _pay(later, "20.00", allocate=False)
+
+    due, skipped = reminders.review(structure, late)
+
+    assert due == []
+    assert [(s.invoice, s.reason) for s in skipped] == [
+        (bill, reminders.PENDING_DEBIT),
+        (later, reminders.COVERED),
+    ]
+    assert reminders.queue_reminders(structure, today=late) == []
 
 
 def test_the_email_task_sends_once(bill, smtp_server):
