@@ -5,8 +5,11 @@ Each action checks that a manager of the structure acts, owns its transaction, w
 audit entry and says in French why it refuses. Making a batch locks the structure's settings
 row (one batch made at a time), then the rows of the families on direct debit (a payment
 recorded meanwhile waits), so an invoice is never put in two batches at once; it spends their
-credit first and debits what remains. Collecting a batch locks its families too: a debit
-never settles what another payment received meanwhile (a card payment) already paid.
+credit first and debits only the families it locked (not one whose mandate was created
+meanwhile). Collecting, rejecting or cancelling locks the batch row, then its families (id
+order), then their payments: a debit never settles what a credit note or another payment
+made meanwhile already settled, and what a collection frees is spent at once on the family's
+other unpaid invoices.
 """
 
 import uuid
@@ -20,7 +23,7 @@ from marmots.billing.balances import with_outstanding
 from marmots.billing.models import Allocation, Invoice, Payment
 from marmots.billing.money import ZERO, money
 from marmots.billing.payments import apply_credit
-from marmots.billing.settling import families_with_credit, lock_family
+from marmots.billing.settling import families_with_credit, lock_family, use_credit
 from marmots.core.audit import record
 from marmots.core.french import month_label
 from marmots.families.models import Family
@@ -91,7 +94,7 @@ def make_batch(structure, month, actor):
         on_debit = list(queries.active_mandates(structure).values_list("family_id", flat=True))
         _lock_families(on_debit)
         _spend_credit(structure, on_debit, actor)
-        rows = queries.due(structure, month)
+        rows = queries.due(structure, month, family_ids=on_debit)  # only the locked families
         if not rows:
             raise ValidationError(NOTHING_DUE)
         date = rules.collection_date(month, settings.collection_day, today)
@@ -157,7 +160,8 @@ def _locked_batch(batch):
 def _cap_allocations(payments):
     """Each debit payment settles at most what its invoice still owes from received payments
     (a card payment may have paid it since the file was made): its allocation shrinks, or
-    goes; the rest of the money stays the family's credit. {invoice reference: left over}."""
+    goes; the rest of the money stays the family's credit. ({invoice reference: left over},
+    the ids of the families with money left over)."""
     allocations = Allocation.objects.filter(payment__in=payments).select_related("invoice")
     allocations = list(allocations.order_by("pk"))
     invoices = Invoice.objects.filter(pk__in=[a.invoice_id for a in allocations])
@@ -165,25 +169,33 @@ def _cap_allocations(payments):
         pk: money(amount)
         for pk, amount in with_outstanding(invoices).values_list("pk", "outstanding")
     }
-    left = {}
+    left, families = {}, set()
     for allocation in allocations:
         part = min(allocation.amount, max(owed.get(allocation.invoice_id, ZERO), ZERO))
         owed[allocation.invoice_id] = owed.get(allocation.invoice_id, ZERO) - part
         if part == allocation.amount:
             continue
         left[allocation.invoice.reference] = str(allocation.amount - part)
+        families.add(allocation.invoice.family_id)
         if part == ZERO:
             allocation.delete()
         else:
             allocation.amount = part
             allocation.save(update_fields=["amount"])
-    return left
+    return left, sorted(families)
+
+
+def _spend_freed(structure, family_ids, actor):
+    """What a collection left over settles the families' other unpaid invoices now (their
+    rows are locked by the caller)."""
+    for family in Family.objects.filter(pk__in=family_ids).order_by("pk"):
+        use_credit(family, structure, actor)
 
 
 def mark_collected(batch, actor):
     """The bank collected the batch: its pending payments are received (receipt numbers
-    given), each settling what its invoice still owes; its mandates have had their first
-    collection."""
+    given), each settling what its invoice still owes (what is left over settles the family's
+    other unpaid invoices); its mandates have had their first collection."""
     check_manager(actor, batch.structure)
     with transaction.atomic():
         locked = _locked_batch(batch)
@@ -199,11 +211,12 @@ def mark_collected(batch, actor):
         pending = Payment.objects.filter(debit_item__batch=locked, status=Payment.PENDING)
         _lock_families(pending.values_list("family_id", flat=True))
         pending = list(pending.select_for_update(of=("self",)).order_by("pk"))
-        left = _cap_allocations(pending)
+        left, freed = _cap_allocations(pending)
         for payment in pending:
             payment.status = Payment.SUCCEEDED
             give_receipt_number(payment)
             payment.save(update_fields=["status", "receipt_number"])
+        _spend_freed(locked.structure, freed, actor)  # now that the money is received
         received = [payment.pk for payment in pending]
         Mandate.objects.filter(items__payment__in=received, first_collected_on__isnull=True).update(
             first_collected_on=locked.collection_date
@@ -231,6 +244,8 @@ def reject_item(item, actor, reason):
         batch = _locked_batch(item.batch)
         if batch.status == DebitBatch.CANCELLED:
             raise ValidationError("Cette remise est annulée : ses prélèvements n'ont pas eu lieu.")
+        family = DebitItem.objects.filter(pk=item.pk).values_list("payment__family", flat=True)
+        _lock_families([family.get()])  # after the batch row, before the payment row
         items = DebitItem.objects.select_for_update(of=("self",)).select_related("invoice")
         locked = items.get(pk=item.pk)
         payment = Payment.objects.select_for_update().get(pk=locked.payment_id)
@@ -276,7 +291,11 @@ def cancel_batch(batch, actor):
         if locked.status == DebitBatch.CANCELLED:
             raise ValidationError("Cette remise est déjà annulée.")
         pending = Payment.objects.filter(debit_item__batch=locked, status=Payment.PENDING)
-        failed = pending.update(status=Payment.FAILED)
+        _lock_families(pending.values_list("family_id", flat=True))
+        ids = list(
+            pending.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
+        )
+        failed = Payment.objects.filter(pk__in=ids).update(status=Payment.FAILED)
         locked.status = DebitBatch.CANCELLED
         locked.save(update_fields=["status"])
         record(actor, "debit_batch.cancel", locked, after={"cancelled": failed})

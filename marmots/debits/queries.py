@@ -81,12 +81,16 @@ def credit_parts(structure, family_ids):
     return parts
 
 
-def due(structure, month):
+def due(structure, month, family_ids=None):
     """[Due] of the batch of `month`: the issued invoices of that month or before with
     something left to pay (once the family's credit is spent), of families with an active
-    mandate, not held by another debit, by family name."""
+    mandate (among `family_ids` when given: the families a batch has locked), not held by
+    another debit, by family name."""
     _, last = month_bounds(month)
-    mandates = {m.family_id: m for m in active_mandates(structure)}
+    mandates = active_mandates(structure)
+    if family_ids is not None:
+        mandates = mandates.filter(family_id__in=list(family_ids))
+    mandates = {m.family_id: m for m in mandates}
     invoices = (
         with_outstanding(Invoice.objects.filter(structure=structure, period_start__lte=last))
         .filter(outstanding__gt=0, family_id__in=list(mandates))

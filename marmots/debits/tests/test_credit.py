@@ -1,14 +1,19 @@
 """A batch and the family's other money: its credit is spent before anything is debited, and
-a debit collected after the invoice was paid another way (by card, while the batch waited)
-settles only what was still owed; the rest is the family's credit."""
+a debit collected after a credit note corrected its invoice (issued while the batch waited)
+settles only what was still owed; the rest is the family's credit, spent at once on its other
+unpaid invoices. Card and manual payments cannot settle an invoice in a pending debit."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from marmots.billing.actions import credit_note
 from marmots.billing.balances import balance, with_outstanding
-from marmots.billing.models import Allocation, Invoice, Payment
+from marmots.billing.models import Invoice, Payment
+from marmots.billing.money import money
+from marmots.billing.payments import record_payment
 from marmots.billing.settling import available_credit
 from marmots.billing.tests.factories import invoice, payment
 from marmots.core.models import AuditEntry
@@ -24,24 +29,7 @@ pytestmark = pytest.mark.django_db
 def paid(invoice):
     """(paid, outstanding) of the invoice, from its received payments."""
     found = with_outstanding(Invoice.objects.filter(pk=invoice.pk)).get()
-    return found.paid, found.outstanding
-
-
-def card(structure, family, allocated):
-    """A card payment credited by the bank's notification, as the online payment does it:
-    received, allocated to the invoices asked within what each owes (pending debits do not
-    count as paid)."""
-    made = payment(
-        structure=structure,
-        family=family,
-        method=Payment.CARD,
-        amount=sum(allocated.values(), Decimal("0.00")),
-        received_on=datetime.date(2026, 12, 5),
-        reference="PLCARTE0001",
-    )
-    for bill, amount in allocated.items():
-        Allocation.objects.create(payment=made, invoice=bill, amount=amount)
-    return made
+    return money(found.paid), money(found.outstanding)
 
 
 def cheque(structure, family, amount):
@@ -56,41 +44,90 @@ def cheque(structure, family, amount):
     )
 
 
-def test_an_invoice_paid_by_card_then_collected_is_paid_once(
+def collect(batch, manager, time_machine):
+    time_machine.move_to(at(COLLECTION, 9))
+    return actions.mark_collected(batch, manager)
+
+
+def test_a_credit_note_while_the_debit_waits_leaves_a_credit(
     creditor, structure, mandate_a, invoices, family_a, manager, time_machine
 ):
     a1, a2, _ = invoices
-    batch = actions.make_batch(structure, NOVEMBER, manager)  # the card payment is under way
-    card(structure, family_a, {a1: Decimal("22.90")})  # the bank's notification: credited
+    batch = actions.make_batch(structure, NOVEMBER, manager)  # 22,90 and 5,10 to debit
+    credit_note(a1, manager, "Sortie annulée", amount=Decimal("10.00"))
+    assert paid(a1) == (Decimal("0.00"), Decimal("12.90"))  # nothing released: still pending
 
-    time_machine.move_to(at(COLLECTION, 9))
-    actions.mark_collected(batch, manager)
+    collect(batch, manager, time_machine)  # the bank collects the 22,90 of the file
 
-    assert paid(a1) == (Decimal("22.90"), Decimal("0.00"))
-    assert paid(a2) == (Decimal("5.10"), Decimal("0.00"))
     debit = batch.items.get(invoice=a1).payment
     assert debit.status == Payment.SUCCEEDED and debit.receipt_number  # money received
-    assert not debit.allocations.exists()
-    assert available_credit(family_a, structure) == Decimal("22.90")  # usable
-    assert balance(family_a) == Decimal("-22.90")
+    assert list(debit.allocations.values_list("invoice", "amount")) == [(a1.pk, Decimal("12.90"))]
+    assert paid(a1) == (Decimal("12.90"), Decimal("0.00"))
+    assert paid(a2) == (Decimal("5.10"), Decimal("0.00"))
+    assert available_credit(family_a, structure) == Decimal("10.00")  # nothing else to pay
+    assert balance(family_a) == -available_credit(family_a, structure)
     entry = AuditEntry.objects.get(action="debit_batch.collect")
-    assert entry.after == {"received": 2, "credit": {a1.reference: "22.90"}}
+    assert entry.after == {"received": 2, "credit": {a1.reference: "10.00"}}
 
 
-def test_a_part_paid_by_card_leaves_the_debit_the_rest(
+def test_what_the_collection_frees_settles_the_other_invoices_at_once(
     creditor, structure, mandate_a, invoices, family_a, manager, time_machine
 ):
     a1, _, _ = invoices
     batch = actions.make_batch(structure, NOVEMBER, manager)
-    card(structure, family_a, {a1: Decimal("10.00")})
+    later = invoice(family_a, structure, [("Sortie au lac", "30.00")])  # after the file
+    credit_note(a1, manager, "Sortie annulée", amount=Decimal("10.00"))
 
-    time_machine.move_to(at(COLLECTION, 9))
-    actions.mark_collected(batch, manager)
+    collect(batch, manager, time_machine)
 
+    assert paid(later) == (Decimal("10.00"), Decimal("20.00"))  # not at the next run
+    assert available_credit(family_a, structure) == Decimal("0.00")
+    assert balance(family_a) == Decimal("20.00")
+    spent = AuditEntry.objects.get(action="payment.credit_apply")
+    assert spent.family_id == family_a.pk and spent.actor == manager
     debit = batch.items.get(invoice=a1).payment
-    assert list(debit.allocations.values_list("invoice", "amount")) == [(a1.pk, Decimal("12.90"))]
-    assert paid(a1) == (Decimal("22.90"), Decimal("0.00"))
-    assert available_credit(family_a, structure) == Decimal("10.00")
+    assert spent.after["allocated"] == [
+        {"receipt": debit.receipt_number, "invoice": later.reference, "amount": "10.00"}
+    ]
+
+
+def test_a_full_credit_note_collected_then_rejected(
+    creditor, structure, mandate_a, invoices, family_a, manager, time_machine
+):
+    a1, a2, _ = invoices
+    batch = actions.make_batch(structure, NOVEMBER, manager)
+    later = invoice(family_a, structure, [("Sortie au lac", "30.00")])
+    credit_note(a1, manager, "Absence justifiée")  # the whole invoice
+    collect(batch, manager, time_machine)
+
+    item = batch.items.get(invoice=a1)
+    assert not item.payment.allocations.filter(invoice=a1).exists()
+    assert paid(later) == (Decimal("22.90"), Decimal("7.10"))  # the freed 22,90
+    assert balance(family_a) == Decimal("7.10")
+
+    actions.reject_item(item, manager, "MD06 – contestation du débiteur")
+
+    item.payment.refresh_from_db()
+    assert item.payment.status == Payment.FAILED
+    assert paid(a1) == (Decimal("0.00"), Decimal("0.00"))  # corrected: nothing to pay
+    assert paid(a2) == (Decimal("5.10"), Decimal("0.00"))
+    assert paid(later) == (Decimal("0.00"), Decimal("30.00"))  # the money never came
+    assert available_credit(family_a, structure) == Decimal("0.00")
+    assert balance(family_a) == Decimal("30.00")
+    again = actions.make_batch(structure, NOVEMBER, manager)
+    assert list(again.items.values_list("invoice", "amount")) == [(later.pk, Decimal("30.00"))]
+
+
+def test_an_invoice_in_a_pending_debit_takes_no_manual_payment(
+    creditor, structure, mandate_a, invoices, family_a, manager
+):
+    a1, _, _ = invoices
+    actions.make_batch(structure, NOVEMBER, manager)
+    with pytest.raises(ValidationError, match="en cours de prélèvement"):
+        record_payment(
+            structure, family_a, manager, Payment.CASH, "22.90", NOVEMBER, allocations={a1: "22.90"}
+        )
+    assert paid(a1) == (Decimal("0.00"), Decimal("22.90"))
 
 
 def test_the_credit_is_spent_before_debiting(
