@@ -32,7 +32,8 @@ class ProviderSettings(models.Model):
         "activities.Structure", models.CASCADE, related_name="payment_provider"
     )
     kind = models.CharField("prestataire", max_length=20, choices=KINDS, blank=True)
-    # Non-secret options of the eopayment backend (numcli, vads_site_id, service_url...).
+    # Non-secret options of the eopayment backend (numcli, vads_site_id...); the providers'
+    # addresses come from the deployment's settings, never from here.
     options = models.JSONField("options", default=dict, blank=True)
     secret_env = models.CharField("variable d'environnement du secret", max_length=100, blank=True)
     minimum_amount = models.DecimalField("montant minimum", default=1, **AMOUNT)
