@@ -6,6 +6,8 @@ structures they manage, because that decorator narrows `request.structures`.
 
 from django.db.models import Exists, OuterRef, Q
 
+from marmots.activities.models import StaffMembership
+from marmots.core.access import get_or_404
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import ChangeRequest, Child, Family, FamilyDocument
 
@@ -74,3 +76,16 @@ def audit_entries(request, family, children):
         | (Q(object_type="structure") & ~Q(object_id__in=_ids(request.structures)))
     )
     return family.audit_entries.exclude(hidden)
+
+
+def chosen_structure(request, chosen=None):
+    """The user's structure a settings page is about: the one named (`?structure=` unless
+    told), 404 when it is not theirs; else the first by name."""
+    chosen = request.GET.get("structure") if chosen is None else chosen
+    structures = request.structures.order_by("name")
+    return get_or_404(structures, pk=chosen) if chosen else structures.first()
+
+
+def manages(request, structure_id):
+    """Whether the user is a manager (not only staff) of that structure."""
+    return request.staff_roles.get(structure_id) == StaffMembership.MANAGER

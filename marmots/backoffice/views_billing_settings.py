@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from marmots.activities.models import StaffMembership
 from marmots.billing import settings_actions as actions
 from marmots.billing.balances import settings_for
 from marmots.billing.models import Aid, Invoice, InvoiceLine, Tariff
@@ -140,10 +139,8 @@ def tariff_replace(request, pk):
 @staff_required
 def billing_settings(request):
     """The settings of one of the user's structures (`?structure=`); managers change them."""
-    chosen = request.GET.get("structure")
-    structures = request.structures.order_by("name")
-    structure = get_or_404(structures, pk=chosen) if chosen else structures.first()
-    can_edit = request.staff_roles.get(structure.pk) == StaffMembership.MANAGER
+    structure = scope.chosen_structure(request)
+    can_edit = scope.manages(request, structure.pk)
     posted = request.method == "POST"
     if posted and not can_edit:
         raise PermissionDenied("Action réservée au gestionnaire.")
@@ -158,7 +155,7 @@ def billing_settings(request):
     context = {
         "form": form,
         "structure": structure,
-        "structures": structures,
+        "structures": request.structures.order_by("name"),
         "can_edit": can_edit,
     }
     return render(request, TEMPLATES + "settings_form.html", context, status=400 if posted else 200)

@@ -54,10 +54,8 @@ def _managed(request):
 @staff_required
 def settings_page(request):
     """The creditor settings of one of the user's structures (`?structure=`)."""
-    structures = request.structures.order_by("name")
-    chosen = request.GET.get("structure")
-    structure = get_or_404(structures, pk=chosen) if chosen else structures.first()
-    can_edit = request.staff_roles.get(structure.pk) == StaffMembership.MANAGER
+    structure = scope.chosen_structure(request)
+    can_edit = scope.manages(request, structure.pk)
     posted = request.method == "POST"
     if posted and not can_edit:
         raise PermissionDenied("Action réservée au gestionnaire.")
@@ -77,7 +75,7 @@ def settings_page(request):
     context = {
         "form": form,
         "structure": structure,
-        "structures": structures,
+        "structures": request.structures.order_by("name"),
         "can_edit": can_edit,
         "problems": queries.settings_problems(settings),
     }
@@ -215,7 +213,7 @@ def _batch_page(request, batch, status=200, error="", reject_form=None, rejected
     context = {
         "batch": batch,
         "items": items.order_by("invoice__family__name", "pk"),
-        "can_edit": request.staff_roles.get(batch.structure_id) == StaffMembership.MANAGER,
+        "can_edit": scope.manages(request, batch.structure_id),
         "reject_form": reject_form or RejectForm(),
         "rejected": rejected,
         "error": error,

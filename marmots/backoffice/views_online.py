@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.access import manager_required, staff_required
 from marmots.payments import providers
 from marmots.payments.configure import provider_of, save_provider_settings
 from marmots.payments.forms import ProviderSettingsForm
 from marmots.payments.models import Notification, OnlinePayment
+
+from . import scope
 
 TEMPLATES = "backoffice/online/"
 PER_PAGE = 50
@@ -64,9 +66,7 @@ def notifications(request):
 @manager_required
 def provider_settings(request):
     """The provider of one of the structures the manager manages (`?structure=`)."""
-    structures = request.structures.order_by("name")
-    chosen = request.GET.get("structure")
-    structure = get_or_404(structures, pk=chosen) if chosen else structures.first()
+    structure = scope.chosen_structure(request)
     provider = provider_of(structure)
     posted = request.method == "POST"
     if posted:
@@ -80,7 +80,7 @@ def provider_settings(request):
     context = {
         "form": form,
         "structure": structure,
-        "structures": structures,
+        "structures": request.structures.order_by("name"),
         "provider": provider,
         "problem": providers.problem(provider) if provider.kind else None,
         "secret_set": providers.secret_is_set(provider),

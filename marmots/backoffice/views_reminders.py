@@ -11,11 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from marmots.activities.models import StaffMembership
 from marmots.billing import reminders
 from marmots.billing.balances import settings_for
 from marmots.billing.models import Reminder
-from marmots.core.access import get_or_404, manager_required, staff_required
+from marmots.core.access import manager_required, staff_required
+
+from . import scope
 
 TEMPLATE = "backoffice/reminders/reminders.html"
 PAGE_SIZE = 50
@@ -30,17 +31,12 @@ class ThresholdsForm(forms.Form):
     )
 
 
-def _structure(request, chosen):
-    structures = request.structures.order_by("name")
-    return get_or_404(structures, pk=chosen) if chosen else structures.first()
-
-
 def _page_url(structure):
     return f"{reverse('backoffice:reminders')}?structure={structure.pk}"
 
 
 def _render(request, structure, form=None, status=200):
-    can_edit = request.staff_roles.get(structure.pk) == StaffMembership.MANAGER
+    can_edit = scope.manages(request, structure.pk)
     if form is None:
         form = ThresholdsForm(initial={"relances": settings_for(structure).reminder_days})
     if not can_edit:
@@ -67,13 +63,13 @@ def _render(request, structure, form=None, status=200):
 @require_GET
 @staff_required
 def reminder_page(request):
-    return _render(request, _structure(request, request.GET.get("structure")))
+    return _render(request, scope.chosen_structure(request))
 
 
 @require_POST
 @manager_required
 def thresholds(request):
-    structure = _structure(request, request.POST.get("structure"))
+    structure = scope.chosen_structure(request, request.POST.get("structure") or "")
     form = ThresholdsForm(request.POST)
     if form.is_valid():
         try:
@@ -90,7 +86,7 @@ def thresholds(request):
 @require_POST
 @manager_required
 def send(request):
-    structure = _structure(request, request.POST.get("structure"))
+    structure = scope.chosen_structure(request, request.POST.get("structure") or "")
     sent = reminders.queue_reminders(structure, actor=request.user)
     if sent:
         messages.success(request, f"{len(sent)} relance(s) en cours d'envoi aux familles.")
