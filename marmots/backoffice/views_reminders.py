@@ -56,6 +56,7 @@ def _render(request, structure, form=None, status=200):
         "due": due,
         "skipped": skipped,
         "page": Paginator(history, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": f"structure={structure.pk}",
     }
     return render(request, TEMPLATE, context, status=status)
 
