@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "marmots.billing",
     "marmots.payments",
     "marmots.debits",
+    "marmots.places",
     "marmots.kiosk",
     "marmots.portal",
     "marmots.backoffice",

@@ -48,6 +48,12 @@ class Structure(models.Model):
         help_text="Par enfant et par mois : au-delà, chaque séance sans pointage de la famille "
         "est facturée à l'amplitude maximale.",
     )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        "durée d'une offre de place (heures)",
+        default=24,
+        help_text="Quand une place se libère, la première famille de la liste d'attente a ce "
+        "délai pour l'accepter. 0 : la place lui est réservée aussitôt, sans offre.",
+    )
 
     class Meta:
         verbose_name = "structure"
@@ -271,6 +277,27 @@ class Period(models.Model):
     registration_opens_at = models.DateTimeField(
         "ouverture des inscriptions", null=True, blank=True
     )
+    FIRST_COME = "first_come"
+    ALLOCATION = "allocation"
+    PLACES_MODES = [
+        (FIRST_COME, "Premier arrivé, premier servi (à l'ouverture)"),
+        (ALLOCATION, "Demandes jusqu'à une date limite, puis attribution"),
+    ]
+    places_mode = models.CharField(
+        "attribution des places", max_length=10, choices=PLACES_MODES, default=FIRST_COME
+    )
+    requests_close_at = models.DateTimeField(
+        "clôture des demandes",
+        null=True,
+        blank=True,
+        help_text="Mode attribution : les familles font leurs demandes jusqu'à cette date.",
+    )
+    allocated_at = models.DateTimeField(
+        "attribution confirmée le",
+        null=True,
+        blank=True,
+        help_text="Après l'attribution, les places restantes se réservent au fil de l'eau.",
+    )
 
     class Meta:
         verbose_name = "période"
@@ -282,10 +309,20 @@ class Period(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="period_dates_order"
             ),
+            models.CheckConstraint(
+                condition=Q(places_mode="first_come", allocated_at__isnull=True)
+                | Q(places_mode="allocation", requests_close_at__isnull=False),
+                name="period_allocation_close",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def awaiting_allocation(self):
+        """Allocation mode, not confirmed yet: families request days, nobody books them."""
+        return self.places_mode == self.ALLOCATION and self.allocated_at is None
 
 
 class Closure(models.Model):

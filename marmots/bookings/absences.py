@@ -17,7 +17,7 @@ from marmots.core.access import is_manager
 from marmots.core.audit import record, snapshot
 from marmots.families.files import check_upload, stored_name
 
-from . import context, deadlines, rules
+from . import capacity, context, deadlines, rules, waitlist
 from .actions import AUDITED, acting_for_family
 from .models import Booking
 
@@ -76,6 +76,8 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
     if certificate is not None:
         check_upload(certificate)
     with transaction.atomic():
+        key = (booking.slot_id, booking.date)
+        slot_day = capacity.lock_slot_days([key])[key]  # before the booking: the booking order
         locked = _locked(booking)
         on_behalf = acting_for_family(actor, [locked.child], locked.slot.activity.structure)
         if locked.status != Booking.BOOKED:
@@ -93,6 +95,7 @@ def declare_absence(actor, booking, certificate=None, *, now=None):
             _store_certificate(locked, certificate, actor, now)
         locked.save()
         _audit(actor, "booking.cancel" if free else "booking.absence", locked, before)
+        waitlist.fill(slot_day, now)  # the place goes to the next in line
     return locked
 
 

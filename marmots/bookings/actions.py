@@ -49,8 +49,9 @@ class Change:
 class Outcome:
     """What happened to one change. `code` names it for programs: the result when it went
     ahead ("booked", "cancelled", "late", "requested"), else the reason of the refusal
-    ("not_enrolled", "not_bookable", "closed", "not_open", "deadline", "started", "apc",
-    "already", "full", "no_booking", "pending_request")."""
+    ("not_enrolled", "not_bookable", "closed", "allocation", "not_open", "deadline",
+    "started", "apc", "already", "full", "no_booking", "pending_request"; for waiting lists
+    "waitlisted", "already_waiting", "free")."""
 
     change: Change
     result: str
@@ -206,6 +207,9 @@ def _book_error(batch, change):
     if closed:
         return "closed", closed
     if not batch.on_behalf:
+        waiting = batch.calendar.allocation_error(activity, day)
+        if waiting:
+            return "allocation", waiting
         opening = batch.calendar.opening_error(activity, day, batch.now)
         if opening:
             return "not_open", opening
@@ -374,6 +378,14 @@ def _cancel_one(batch, change):
     return Outcome(change, CANCELLED, "Annulé sans frais.", booking, code=CANCELLED)
 
 
+def _give_freed(batch, outcomes):
+    """Places freed by these cancellations go to their waiting lists, in this transaction."""
+    from . import waitlist
+
+    for key in sorted({(o.change.slot.pk, o.change.date) for o in outcomes if o.ok and o.booking}):
+        waitlist.fill(batch.slot_days[key], batch.now)
+
+
 def _late_unseen(batch, change):
     """A family cancelling late without having been shown that it would be late."""
     return not batch.on_behalf and batch.late_seen is not None and change.key not in batch.late_seen
@@ -400,6 +412,7 @@ def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False, late_see
     with transaction.atomic():
         batch = _Batch(actor, changes, on_behalf, now, late_seen)
         outcomes = [_cancel_one(batch, c) for c in cancel]
+        _give_freed(batch, outcomes)
         outcomes += [_book_one(batch, c) for c in add]
         if dry_run:
             transaction.set_rollback(True)

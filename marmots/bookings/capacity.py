@@ -9,7 +9,7 @@ SQLite the transaction itself starts with the database's write lock (`transactio
 from django.db.models import Q
 
 from . import rules
-from .models import Booking, SlotDay
+from .models import Booking, SlotDay, WaitlistEntry
 
 LOCK_CHUNK = 200
 
@@ -51,36 +51,53 @@ def places_on(slot, slot_day):
     return slot.capacity
 
 
-def full_error(slot, day, child, slot_day=None, groups=()):
-    """French message when `child` cannot get a place in `slot` on `day`, counted now."""
-    live = Booking.objects.filter(slot=slot, date=day, status=Booking.BOOKED)
+def holding(slot_ids, first_day, last_day):
+    """The two querysets of what holds a place: live bookings, and waiting-list entries offered
+    a place they have not answered yet (the place is kept for them)."""
+    span = {"slot_id__in": slot_ids, "date__range": (first_day, last_day)}
+    return (
+        Booking.objects.filter(**span, status=Booking.BOOKED).order_by(),
+        WaitlistEntry.objects.filter(**span, status=WaitlistEntry.OFFERED).order_by(),
+    )
+
+
+def full_error(slot, day, child, slot_day=None, groups=(), *, except_entry=None):
+    """French message when `child` cannot get a place in `slot` on `day`, counted now.
+
+    Offered waiting-list places count as taken; `except_entry` is the entry whose own offer is
+    being accepted (its place is the one it takes)."""
+    bookings, offers = holding([slot.pk], day, day)
+    if except_entry is not None:
+        offers = offers.exclude(pk=except_entry.pk)
     age = rules.age_on(child.birth_date, day)
     if groups:
-        ages = [rules.age_on(b, day) for b in live.values_list("child__birth_date", flat=True)]
+        column = "child__birth_date"
+        births = bookings.values_list(column).union(offers.values_list(column), all=True)
+        ages = [rules.age_on(b, day) for (b,) in births]
         taken = len(ages)
     else:
         ages = ()
-        taken = live.count()
+        taken = bookings.values_list("pk").union(offers.values_list("pk"), all=True).count()
     return rules.capacity_error(
         places=places_on(slot, slot_day), taken=taken, age=age, groups=groups, taken_ages=ages
     )
 
 
 def taken_counts(slot_ids, first_day, last_day):
-    """{(slot id, date): live bookings} for a calendar page (one query, no lock)."""
+    """{(slot id, date): places held (live bookings and open offers)} for a calendar page (one
+    query, no lock)."""
     from django.db.models import Count
 
+    bookings, offers = holding(slot_ids, first_day, last_day)
     rows = (
-        Booking.objects.filter(
-            slot_id__in=slot_ids,
-            date__range=(first_day, last_day),
-            status=Booking.BOOKED,
-        )
-        .order_by()  # no join for Booking's default ordering in the GROUP BY
-        .values("slot_id", "date")
+        bookings.values_list("slot_id", "date")
         .annotate(n=Count("id"))
+        .union(offers.values_list("slot_id", "date").annotate(n=Count("id")), all=True)
     )
-    return {(r["slot_id"], r["date"]): r["n"] for r in rows}
+    counts = {}
+    for slot_id, day, n in rows:
+        counts[(slot_id, day)] = counts.get((slot_id, day), 0) + n
+    return counts
 
 
 def set_day_capacity(actor, slot, day, places):
@@ -91,6 +108,7 @@ def set_day_capacity(actor, slot, day, places):
     """
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.db import transaction
+    from django.utils import timezone
 
     from marmots.core.access import is_manager
     from marmots.core.audit import record
@@ -116,4 +134,7 @@ def set_day_capacity(actor, slot, day, places):
             before=before,
             after={"capacity": places, "slot": str(slot), "date": str(day)},
         )
+        from . import waitlist
+
+        waitlist.fill(slot_day, timezone.now())  # places added go to the waiting list
     return slot_day

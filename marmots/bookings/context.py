@@ -92,6 +92,25 @@ class StructureCalendar:
             None,
         )
 
+    def period_of(self, activity, day):
+        """The period `day` belongs to for `activity` (holidays or school year), or None."""
+        kind = Period.HOLIDAYS if activity.in_holidays else Period.SCHOOL_YEAR
+        return next(
+            (p for p in self.periods if p.kind == kind and p.start_date <= day <= p.end_date),
+            None,
+        )
+
+    def allocation_error(self, activity, day):
+        """French message when `day`'s places are allocated on request and not yet allocated."""
+        period = self.period_of(activity, day)
+        if period is None or not period.awaiting_allocation:
+            return None
+        return (
+            f"Les places de « {period.name} » sont attribuées sur demande : faites votre demande "
+            f"avant le {deadlines.fr_deadline(period.requests_close_at)}, le résultat vous sera "
+            "envoyé par e-mail."
+        )
+
     def opening_error(self, activity, day, now):
         """French message when the holiday period of `day` is not open for booking yet."""
         if activity.kind != Activity.HOLIDAY:

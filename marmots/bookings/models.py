@@ -219,3 +219,95 @@ class OpeningReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period", "family"], name="opening_reminder_unique")
         ]
+
+
+class WaitlistEntry(models.Model):
+    """A child waiting for a place in a full slot on a day.
+
+    The line is ordered by `queued_at`, then id (`waitlist.LINE_ORDER`); a child's position is
+    one plus the live entries (waiting or offered) before it. An entry offered a place holds
+    that place until it answers or its offer expires: capacity counts it as taken
+    (`capacity.full_error`), so nobody else books it meanwhile.
+    """
+
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    REMOVED = "removed"
+    LAPSED = "lapsed"
+    STATUSES = [
+        (WAITING, "En attente"),
+        (OFFERED, "Place proposée"),
+        (BOOKED, "Place obtenue"),
+        (DECLINED, "Offre refusée"),
+        (EXPIRED, "Offre expirée"),
+        (WITHDRAWN, "Retiré par la famille"),
+        (REMOVED, "Retiré par la structure"),
+        (LAPSED, "Jour passé sans place"),
+    ]
+    LIVE = (WAITING, OFFERED)
+
+    FAMILY = "family"
+    MANAGER = "manager"
+    ALLOCATION = "allocation"
+    SOURCES = [
+        (FAMILY, "la famille"),
+        (MANAGER, "la structure"),
+        (ALLOCATION, "l'attribution des places"),
+    ]
+
+    child = models.ForeignKey("families.Child", models.CASCADE, related_name="waitlist_entries")
+    slot = models.ForeignKey("activities.TimeSlot", models.CASCADE, related_name="waitlist")
+    date = models.DateField("jour")
+    status = models.CharField(max_length=10, choices=STATUSES, default=WAITING)
+    source = models.CharField("inscrit par", max_length=10, choices=SOURCES, default=FAMILY)
+    with_apc = models.BooleanField("récupération APC", default=False)
+    queued_at = models.DateTimeField("dans la file depuis")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    offered_at = models.DateTimeField("place proposée le", null=True, blank=True)
+    offer_expires_at = models.DateTimeField("offre valable jusqu'au", null=True, blank=True)
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    booking = models.OneToOneField(
+        Booking, models.PROTECT, null=True, blank=True, related_name="waitlist_entry"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField("motif", max_length=300, blank=True)
+
+    objects = ChildScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "inscription en liste d'attente"
+        ordering = ["date", "slot__start_time", "queued_at", "id"]
+        indexes = [models.Index(fields=["slot", "date", "status"], name="waitlist_slot_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "slot", "date"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="waitlist_live_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered")
+                | Q(offered_at__isnull=False, offer_expires_at__isnull=False, token__isnull=False),
+                name="waitlist_offer_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="booked") | Q(booking__isnull=False),
+                name="waitlist_booked_has_booking",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.child} – {self.slot} – {self.date:%d/%m/%Y} ({self.get_status_display()})"
+
+    @property
+    def live(self):
+        return self.status in self.LIVE

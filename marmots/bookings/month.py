@@ -20,7 +20,7 @@ from django.db.models import Count, F, IntegerField, Value
 from marmots.activities.models import Activity, TimeSlot
 from marmots.enrollments.models import Enrollment
 
-from . import context, deadlines, rules
+from . import capacity, context, deadlines, rules
 from .models import Booking, BookingRequest, SlotDay
 
 BOOKED = "booked"
@@ -146,11 +146,12 @@ class _Data:
         that day's own figure}), in one query."""
         span = {"slot_id__in": self.slot_ids, "date__range": (self.first, self.last)}
         no_number = Value(None, output_field=IntegerField())
-        taken = (
-            Booking.objects.filter(**span, status=Booking.BOOKED)
-            .order_by()  # the model's ordering would join the slots
-            .values_list("slot_id", "date")
-            .annotate(taken=Count("pk"), places=no_number)
+        bookings, offers = capacity.holding(self.slot_ids, self.first, self.last)
+        taken = bookings.values_list("slot_id", "date").annotate(
+            taken=Count("pk"), places=no_number
+        )
+        offered = offers.values_list("slot_id", "date").annotate(
+            taken=Count("pk"), places=no_number
         )
         own = (
             SlotDay.objects.filter(**span, capacity__isnull=False)
@@ -158,11 +159,11 @@ class _Data:
             .values_list("slot_id", "date", "taken", "places")
         )
         counts, capacities = {}, {}
-        for slot_id, day, n, places in taken.union(own, all=True):
+        for slot_id, day, n, places in taken.union(offered, own, all=True):
             if n is None:
                 capacities[(slot_id, day)] = places
             else:
-                counts[(slot_id, day)] = n
+                counts[(slot_id, day)] = counts.get((slot_id, day), 0) + n
         return counts, capacities
 
     @cached_property
@@ -232,17 +233,13 @@ def _live_bookings(children, first, last):
 
 
 def _booked_ages(slot_ids, first, last):
-    """{(slot id, date): [ages of the booked children]}."""
+    """{(slot id, date): [ages of the children holding a place: booked, or offered one]}."""
     if not slot_ids:
         return {}
     ages = defaultdict(list)
-    rows = (
-        Booking.objects.filter(
-            slot_id__in=slot_ids, date__range=(first, last), status=Booking.BOOKED
-        )
-        .order_by()
-        .values_list("slot_id", "date", "child__birth_date")
-    )
+    bookings, offers = capacity.holding(slot_ids, first, last)
+    columns = ("slot_id", "date", "child__birth_date")
+    rows = bookings.values_list(*columns).union(offers.values_list(*columns), all=True)
     for slot_id, day, birth in rows:
         ages[(slot_id, day)].append(rules.age_on(birth, day))
     return ages

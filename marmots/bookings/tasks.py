@@ -43,3 +43,62 @@ def send_opening_reminder(reminder_id):
     subject = f"Les réservations pour « {period.name} » ouvrent demain – {period.structure.name}"
     messages = [EmailMessage(subject, body, to=[g.user.email]) for g in guardians if g.user.email]
     return get_connection().send_messages(messages) or 0
+
+
+OFFER_PATH = "/portail/liste-attente/offre/{token}/"
+WAITLIST_PATH = "/portail/liste-attente/"
+
+
+def _guardian_messages(family, subject, body):
+    guardians = family.guardians.filter(user__isnull=False, user__is_active=True).select_related(
+        "user"
+    )
+    return [EmailMessage(subject, body, to=[g.user.email]) for g in guardians if g.user.email]
+
+
+def _waitlist_context(entry):
+    from marmots.portal.frdates import long_date
+
+    return {
+        "entry": entry,
+        "child": entry.child,
+        "structure": entry.slot.activity.structure,
+        "day": long_date(entry.date),
+        "expires": long_datetime(entry.offer_expires_at) if entry.offer_expires_at else "",
+        "offer_url": settings.SITE_URL.rstrip("/") + OFFER_PATH.format(token=entry.token),
+        "waitlist_url": settings.SITE_URL.rstrip("/") + WAITLIST_PATH,
+    }
+
+
+def _send_waitlist(entry_id, status, template, subject):
+    from .models import WaitlistEntry
+
+    entry = WaitlistEntry.objects.select_related("child__family", "slot__activity__structure").get(
+        pk=entry_id
+    )
+    if entry.status != status:
+        return 0  # answered or passed on before the e-mail went out
+    context = _waitlist_context(entry)
+    body = render_to_string(template, context)
+    subject = f"{subject} – {entry.child.first_name}, {context['day']}"
+    return get_connection().send_messages(_guardian_messages(entry.child.family, subject, body))
+
+
+@task()
+def send_waitlist_offer(entry_id):
+    """E-mail the guardians: a place is offered until a deadline, with the accept/decline link."""
+    return (
+        _send_waitlist(
+            entry_id, "offered", "bookings/emails/waitlist_offer.txt", "Une place s'est libérée"
+        )
+        or 0
+    )
+
+
+@task()
+def send_waitlist_booked(entry_id):
+    """E-mail the guardians: a place freed was booked for their child (no offer asked)."""
+    return (
+        _send_waitlist(entry_id, "booked", "bookings/emails/waitlist_booked.txt", "Place obtenue")
+        or 0
+    )

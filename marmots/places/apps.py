@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlacesConfig(AppConfig):
+    name = "marmots.places"
+    label = "places"
+    verbose_name = "Attribution des places"
