@@ -15,4 +15,6 @@ urlpatterns = [
     path("remises/", include("marmots.backoffice.urls_deposits")),
     path("prelevements/", include("marmots.backoffice.urls_debits")),
     path("relances/", include("marmots.backoffice.urls_reminders")),
+    path("listes-attente/", include("marmots.backoffice.urls_waitlist")),
+    path("attribution/", include("marmots.backoffice.urls_allocation")),
 ]

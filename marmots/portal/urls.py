@@ -17,4 +17,6 @@ urlpatterns = [
     path("portail/compte/", include("marmots.portal.urls_billing")),
     path("portail/paiement/", include("marmots.portal.urls_payments")),
     path("portail/prelevement/", include("marmots.portal.urls_debits")),
+    path("portail/liste-attente/", include("marmots.portal.urls_waitlist")),
+    path("portail/attribution/", include("marmots.portal.urls_allocation")),
 ]

@@ -1,0 +1,1 @@
+urlpatterns: list = []  # back-office allocation screens (backoffice:allocation...)

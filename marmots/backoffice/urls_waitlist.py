@@ -1,0 +1,1 @@
+urlpatterns: list = []  # back-office waiting lists (backoffice:waitlist...)

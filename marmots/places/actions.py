@@ -1,0 +1,107 @@
+"""Allocation actions (CONTRACT: signatures fixed; bodies written by the allocation helper).
+
+Every channel (portal, back-office, API) calls these. Each owns its transaction, checks who acts,
+enforces every rule on the server, writes its audit entry ("allocation.*") and raises
+ValidationError with a French message (PermissionDenied for the wrong person) changing nothing.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class WishInput:
+    """One day asked for one child: `child`, `slot` (a TimeSlot), `date`, `preference` (1 = most
+    wanted; the same number for days equally wanted)."""
+
+    child: object
+    slot: object
+    date: object
+    preference: int = 1
+
+
+@dataclass
+class DayFill:
+    """One slot-day of the proposal: places, already taken, granted, asked, fill rate (0..1)."""
+
+    slot: object
+    date: object
+    places: int | None
+    taken: int
+    granted: int
+    asked: int
+
+    @property
+    def rate(self):
+        if not self.places:
+            return None
+        return (self.taken + self.granted) / self.places
+
+
+@dataclass
+class ProposalView:
+    """What the allocation screen shows: requests in rank order (each with `.wishes` loaded
+    and its stored `score`, `rank`, `criteria`), and the fill of each slot-day."""
+
+    allocation: object
+    requests: list = field(default_factory=list)
+    days: list = field(default_factory=list)  # [DayFill], by date then slot
+
+
+def configure(actor, period, *, mode, requests_close_at=None, points=None, now=None):
+    """The manager sets a period's places mode ("first_come" or "allocation"), the closing date
+    of requests and the points per criterion ({"enrolled": 3, "siblings": 2, "working": 2,
+    "resident": 2, "special_needs": 3}); creates the period's Allocation when needed.
+    Refused once the allocation is confirmed, or when leaving allocation mode with requests."""
+    raise NotImplementedError
+
+
+def save_request(
+    actor,
+    period,
+    wishes,
+    *,
+    declares_working=False,
+    declares_special_needs=False,
+    note="",
+    now=None,
+):
+    """Create or replace the family's active request for `period` (allocation mode, before its
+    closing date): `wishes` is a list of WishInput for the actor's own children (a manager may
+    act for a family: then every child must be of one family). Each child needs a validated
+    enrollment for the slot's activity covering the day; each day must be one the activity
+    runs in that period. Returns the AllocationRequest."""
+    raise NotImplementedError
+
+
+def withdraw_request(actor, request, *, now=None):
+    """The family (or the manager) withdraws a request before the allocation is confirmed."""
+    raise NotImplementedError
+
+
+def propose(actor, allocation, *, now=None):
+    """Rank the active requests (criteria facts gathered now, stored on each request: score,
+    rank, criteria) and compute the proposal (`AllocationWish.proposed`), never over capacity.
+    Allowed after the requests' closing date, while not confirmed; recomputing discards hand
+    adjustments. Returns a ProposalView."""
+    raise NotImplementedError
+
+
+def adjust(actor, wish, granted, *, now=None):
+    """The manager grants (True) or withholds (False) one wish by hand, for all the children of
+    the same request asking that slot-day together. Refused in French when granting would exceed
+    the places (age groups included). Returns the ProposalView."""
+    raise NotImplementedError
+
+
+def proposal(allocation):
+    """The ProposalView of the allocation as it stands (read only)."""
+    raise NotImplementedError
+
+
+def confirm(actor, allocation, *, now=None):
+    """Apply the proposal in one transaction: bookings for granted wishes, waiting-list entries
+    (bookings.WaitlistEntry, source "allocation") for the others in rank order, outcomes and
+    reasons stored on each wish, the period's `allocated_at` set (from then families book the
+    remaining places first come, first served), and every family e-mailed its result after
+    commit. Returns the allocation."""
+    raise NotImplementedError

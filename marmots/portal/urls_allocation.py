@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the portal allocation request pages (portal:allocation...)

@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the portal waiting-list pages (portal:waitlist, portal:waitlist_offer...)
