@@ -23,6 +23,7 @@ from marmots.checkin.models import CheckinEvent, RegisterMark
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import Child, Guardian, Quotient
 
+from . import residence
 from .balances import settings_for
 from .facts import (
     ActivitySpec,
@@ -103,7 +104,7 @@ def gather(structure, month, families=None, *, run=None):
     aids = _aids(structure, family_scope, first, last)
     tariffs = _tariffs(structure, first, last)
     dues = _dues(structure, first, tariffs, family_scope, run)
-    residents = _cities(billing.resident_cities)
+    residents = residence.cities(billing.resident_cities)
     enrolled = _enrolled(structure, family_scope, first, last)
     result = []
     for family_id in family_ids:
@@ -114,7 +115,7 @@ def gather(structure, month, families=None, *, run=None):
             quotient=quotient,
             quotient_missing="" if quotient is not None else missing,
             fallback_quotient=billing.fallback_quotient,
-            resident=any(_city(g.city) in residents for g in people),
+            resident=residence.is_resident((g.city for g in people), residents),
         )
         ranked = sorted(members, key=_eldest_first)
         ranks = _ranks(members + enrolled.get(family_id, []))
@@ -395,14 +396,6 @@ def _dues(structure, first, tariffs, scope, run):
 def _school_year_range(year):
     start = int(year[:4])
     return datetime.date(start, 9, 1), datetime.date(start + 1, 8, 31)
-
-
-def _cities(text):
-    return {_city(c) for c in text.split(",") if c.strip()}
-
-
-def _city(name):
-    return " ".join((name or "").replace("-", " ").split()).casefold()
 
 
 def payer_name(guardians, family_name):

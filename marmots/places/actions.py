@@ -7,6 +7,8 @@ ValidationError with a French message (PermissionDenied for the wrong person) ch
 
 from dataclasses import dataclass, field
 
+from . import common, configuring, proposing, requesting
+
 
 @dataclass(frozen=True)
 class WishInput:
@@ -51,8 +53,15 @@ def configure(actor, period, *, mode, requests_close_at=None, points=None, now=N
     """The manager sets a period's places mode ("first_come" or "allocation"), the closing date
     of requests and the points per criterion ({"enrolled": 3, "siblings": 2, "working": 2,
     "resident": 2, "special_needs": 3}); creates the period's Allocation when needed.
-    Refused once the allocation is confirmed, or when leaving allocation mode with requests."""
-    raise NotImplementedError
+    Refused once the allocation is confirmed, or when leaving allocation mode with requests.
+
+    Returns the period's Allocation (None when the period never used allocation). Missing
+    points keep their current value (the defaults for a new allocation). Changing anything
+    after a proposal sends the allocation back to collecting: the proposal is to compute
+    again."""
+    return configuring.configure(
+        actor, period, mode=mode, requests_close_at=requests_close_at, points=points, now=now
+    )
 
 
 def save_request(
@@ -69,13 +78,24 @@ def save_request(
     closing date): `wishes` is a list of WishInput for the actor's own children (a manager may
     act for a family: then every child must be of one family). Each child needs a validated
     enrollment for the slot's activity covering the day; each day must be one the activity
-    runs in that period. Returns the AllocationRequest."""
-    raise NotImplementedError
+    runs in that period. Returns the AllocationRequest.
+
+    Replacing keeps the request's `created_at` (its first sending): the date of the request is
+    the last tie-break of the ranking."""
+    return requesting.save_request(
+        actor,
+        period,
+        wishes,
+        declares_working=declares_working,
+        declares_special_needs=declares_special_needs,
+        note=note,
+        now=now,
+    )
 
 
 def withdraw_request(actor, request, *, now=None):
     """The family (or the manager) withdraws a request before the allocation is confirmed."""
-    raise NotImplementedError
+    return requesting.withdraw_request(actor, request, now=now)
 
 
 def propose(actor, allocation, *, now=None):
@@ -83,19 +103,19 @@ def propose(actor, allocation, *, now=None):
     rank, criteria) and compute the proposal (`AllocationWish.proposed`), never over capacity.
     Allowed after the requests' closing date, while not confirmed; recomputing discards hand
     adjustments. Returns a ProposalView."""
-    raise NotImplementedError
+    return proposing.propose(actor, allocation, now=now)
 
 
 def adjust(actor, wish, granted, *, now=None):
     """The manager grants (True) or withholds (False) one wish by hand, for all the children of
     the same request asking that slot-day together. Refused in French when granting would exceed
     the places (age groups included). Returns the ProposalView."""
-    raise NotImplementedError
+    return proposing.adjust(actor, wish, granted, now=now)
 
 
 def proposal(allocation):
     """The ProposalView of the allocation as it stands (read only)."""
-    raise NotImplementedError
+    return proposing.view(allocation)
 
 
 def confirm(actor, allocation, *, now=None):
@@ -103,5 +123,15 @@ def confirm(actor, allocation, *, now=None):
     (bookings.WaitlistEntry, source "allocation") for the others in rank order, outcomes and
     reasons stored on each wish, the period's `allocated_at` set (from then families book the
     remaining places first come, first served), and every family e-mailed its result after
-    commit. Returns the allocation."""
-    raise NotImplementedError
+    commit. Returns the allocation.
+
+    Refused (nothing changed) when the proposal no longer fits the places counted now, or
+    leaves out a request that would fit in a place left free."""
+    from . import confirming
+
+    return confirming.confirm(actor, allocation, now=now)
+
+
+def points_of(allocation):
+    """{criterion code: points} of the allocation."""
+    return common.points_of(allocation)
