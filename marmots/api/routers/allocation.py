@@ -1,0 +1,368 @@
+"""Allocation of places on request: a family's periods and request; the manager's proposal,
+its hand adjustments and its confirmation.
+
+Every rule is `places.actions`'s, as for the portal and the back-office. A family reaches only
+the periods of its structures and its own request (another family's child answers 404); a
+manager the periods of the structures they manage (staff read the proposal).
+"""
+
+import datetime
+from typing import Literal
+
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from marmots.activities.models import Period, TimeSlot
+from marmots.bookings import waitlist
+from marmots.families.models import Child
+from marmots.places import actions
+from marmots.places.models import Allocation, AllocationRequest, AllocationWish
+from marmots.portal.allocation_days import family_periods, state_of
+
+from ..schemas import ErrorOut, Text
+from .bookings import _family, _find
+from .manager import _managed_structures, _staff_structures
+
+router = Router(tags=["Attribution des places"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+NO_PERIOD = "Période introuvable ou sans attribution sur demande."
+STATES = "open : demandes ouvertes ; not_yet : pas encore ouvertes ; closed : closes, "
+STATES += "attribution en cours ; confirmed : attribution confirmée"
+
+# Bodies
+
+
+class WishIn(Schema):
+    child_id: int
+    slot_id: int
+    date: datetime.date
+    preference: int = Field(1, ge=1, le=99, description="1 = le plus souhaité")
+
+
+class RequestIn(Schema):
+    wishes: list[WishIn] = Field(..., max_length=500)
+    declares_working: bool = False
+    declares_special_needs: bool = False
+    note: Text = Field("", max_length=500)
+
+
+class AdjustIn(Schema):
+    granted: bool = Field(..., description="true : attribuer ; false : mettre en attente")
+
+
+class PeriodOut(Schema):
+    id: int
+    name: str
+    structure: str
+    start_date: datetime.date
+    end_date: datetime.date
+    requests_close_at: datetime.datetime
+    state: Literal["open", "not_yet", "closed", "confirmed"] = Field(..., description=STATES)
+    has_request: bool
+
+
+class CriterionOut(Schema):
+    code: str
+    label: str
+    points: int
+
+
+class WishOut(Schema):
+    id: int
+    child_id: int
+    child: str
+    slot_id: int
+    slot: str
+    date: datetime.date
+    preference: int
+    proposed: bool | None = Field(..., description="Place proposée (avant confirmation)")
+    outcome: Literal["", "booked", "waitlisted", "refused"]
+    reason: str
+    booking_id: int | None
+    waitlist_position: int | None = Field(..., description="Position en liste d'attente")
+
+
+class RequestOut(Schema):
+    id: int
+    period_id: int
+    status: Literal["active", "withdrawn"]
+    declares_working: bool
+    declares_special_needs: bool
+    note: str
+    created_at: datetime.datetime = Field(..., description="Demande reçue le (départage)")
+    score: int | None
+    rank: int | None
+    criteria: list[CriterionOut]
+    wishes: list[WishOut]
+
+
+class ManagerRequestOut(RequestOut):
+    family_id: int
+    family: str
+
+
+class DayFillOut(Schema):
+    slot_id: int
+    slot: str
+    date: datetime.date
+    places: int | None = Field(..., description="Vide : sans limite")
+    taken: int
+    granted: int
+    asked: int
+    rate: float | None = Field(..., description="(déjà réservées + attribuées) / places")
+
+
+class ProposalOut(Schema):
+    period_id: int
+    status: Literal["collecting", "proposed", "confirmed"]
+    proposed_at: datetime.datetime | None
+    confirmed_at: datetime.datetime | None
+    requests: list[ManagerRequestOut]
+    days: list[DayFillOut]
+
+
+# Serialization
+
+
+def _wish(wish, positions):
+    return {
+        "id": wish.pk,
+        "child_id": wish.child_id,
+        "child": wish.child.first_name,
+        "slot_id": wish.slot_id,
+        "slot": wish.slot.label,
+        "date": wish.date,
+        "preference": wish.preference,
+        "proposed": wish.proposed,
+        "outcome": wish.outcome,
+        "reason": wish.reason,
+        "booking_id": wish.booking_id,
+        "waitlist_position": positions.get(wish.waitlist_entry_id),
+    }
+
+
+def _request(req, wishes):
+    entries = [w.waitlist_entry for w in wishes if w.waitlist_entry_id]
+    positions = waitlist.positions(entries) if entries else {}
+    return {
+        "id": req.pk,
+        "period_id": req.allocation.period_id,
+        "status": req.status,
+        "declares_working": req.declares_working,
+        "declares_special_needs": req.declares_special_needs,
+        "note": req.note,
+        "created_at": req.created_at,
+        "score": req.score,
+        "rank": req.rank,
+        "criteria": req.criteria or [],
+        "wishes": [_wish(w, positions) for w in wishes],
+    }
+
+
+def _wishes_of(req):
+    return list(
+        req.wishes.select_related("child", "slot", "waitlist_entry").order_by(
+            "date", "slot__start_time", "child_id"
+        )
+    )
+
+
+def _proposal(view):
+    allocation = view.allocation
+    requests = [
+        {**_request(r, list(r.wishes.all())), "family_id": r.family_id, "family": r.family.name}
+        for r in view.requests
+    ]
+    days = [
+        {
+            "slot_id": d.slot.pk,
+            "slot": d.slot.label,
+            "date": d.date,
+            "places": d.places,
+            "taken": d.taken,
+            "granted": d.granted,
+            "asked": d.asked,
+            "rate": d.rate,
+        }
+        for d in view.days
+    ]
+    return {
+        "period_id": allocation.period_id,
+        "status": allocation.status,
+        "proposed_at": allocation.proposed_at,
+        "confirmed_at": allocation.confirmed_at,
+        "requests": requests,
+        "days": days,
+    }
+
+
+# Family
+
+
+def _family_period(family, period_id):
+    """(period, allocation) of one of the family's periods in allocation mode, or 404."""
+    period = _find(family_periods(family), [period_id], NO_PERIOD)[period_id]
+    try:
+        return period, period.allocation
+    except Allocation.DoesNotExist:
+        raise HttpError(404, NO_PERIOD) from None
+
+
+def _active(family, allocation):
+    return (
+        AllocationRequest.objects.for_family(family)
+        .filter(allocation=allocation, status=AllocationRequest.ACTIVE)
+        .select_related("allocation")
+        .first()
+    )
+
+
+@router.get(
+    "/allocation/periods",
+    response={200: list[PeriodOut], **ERRORS},
+    summary="Périodes attribuées sur demande",
+)
+def allocation_periods(request):
+    """Periods of the family's structures whose places are allocated on request, not ended."""
+    family, now = _family(request), timezone.now()
+    periods = family_periods(family).filter(end_date__gte=timezone.localdate())
+    periods = periods.exclude(allocation=None).order_by("start_date")
+    mine = set(
+        AllocationRequest.objects.for_family(family)
+        .filter(status=AllocationRequest.ACTIVE)
+        .values_list("allocation_id", flat=True)
+    )
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "structure": p.structure.name,
+            "start_date": p.start_date,
+            "end_date": p.end_date,
+            "requests_close_at": p.requests_close_at,
+            "state": state_of(p, p.allocation, now),
+            "has_request": p.allocation.pk in mine,
+        }
+        for p in periods
+    ]
+
+
+@router.get(
+    "/allocation/periods/{period_id}/request",
+    response={200: RequestOut, **ERRORS},
+    summary="Ma demande de places pour une période (et son résultat)",
+)
+def request_get(request, period_id: int):
+    family = _family(request)
+    _period, allocation = _family_period(family, period_id)
+    mine = _active(family, allocation)
+    if mine is None:
+        raise HttpError(404, "Aucune demande pour cette période.")
+    return _request(mine, _wishes_of(mine))
+
+
+@router.put(
+    "/allocation/periods/{period_id}/request",
+    response={200: RequestOut, **ERRORS},
+    summary="Envoyer ou remplacer ma demande de places",
+)
+def request_put(request, period_id: int, data: RequestIn):
+    """Replaces the family's request (its days and declarations) until the closing date."""
+    family = _family(request)
+    period, _allocation = _family_period(family, period_id)
+    children = _find(
+        Child.objects.for_family(family), [w.child_id for w in data.wishes], "Enfant introuvable."
+    )
+    slots = _find(
+        TimeSlot.objects.filter(activity__structure_id=period.structure_id),
+        [w.slot_id for w in data.wishes],
+        "Tranche horaire introuvable.",
+    )
+    wishes = [
+        actions.WishInput(children[w.child_id], slots[w.slot_id], w.date, w.preference)
+        for w in data.wishes
+    ]
+    saved = actions.save_request(
+        request.auth,
+        period,
+        wishes,
+        declares_working=data.declares_working,
+        declares_special_needs=data.declares_special_needs,
+        note=data.note,
+    )
+    return _request(saved, _wishes_of(saved))
+
+
+@router.delete(
+    "/allocation/periods/{period_id}/request",
+    response={204: None, **ERRORS},
+    summary="Retirer ma demande de places",
+)
+def request_delete(request, period_id: int):
+    family = _family(request)
+    _period, allocation = _family_period(family, period_id)
+    mine = _active(family, allocation)
+    if mine is None:
+        raise HttpError(404, "Aucune demande pour cette période.")
+    actions.withdraw_request(request.auth, mine)
+    return Status(204, None)
+
+
+# Manager
+
+MANAGER = "/manager/allocation"
+
+
+def _manager_period(structure_ids, period_id):
+    periods = Period.objects.filter(structure_id__in=structure_ids).select_related("allocation")
+    period = _find(periods, [period_id], NO_PERIOD)[period_id]
+    try:
+        return period, period.allocation
+    except Allocation.DoesNotExist:
+        raise HttpError(404, NO_PERIOD) from None
+
+
+@router.get(
+    MANAGER + "/{period_id}",
+    response={200: ProposalOut, **ERRORS},
+    summary="Demandes classées, proposition et remplissage d'une période",
+)
+def proposal_get(request, period_id: int):
+    _period, allocation = _manager_period(_staff_structures(request), period_id)
+    return _proposal(actions.proposal(allocation))
+
+
+@router.post(
+    MANAGER + "/{period_id}/propose",
+    response={200: ProposalOut, **ERRORS},
+    summary="Calculer (ou recalculer) la proposition",
+)
+def proposal_compute(request, period_id: int):
+    _period, allocation = _manager_period(_managed_structures(request), period_id)
+    return _proposal(actions.propose(request.auth, allocation))
+
+
+@router.post(
+    MANAGER + "/wishes/{wish_id}/adjust",
+    response={200: ProposalOut, **ERRORS},
+    summary="Attribuer ou mettre en attente un jour demandé",
+)
+def wish_adjust(request, wish_id: int, data: AdjustIn):
+    managed = _managed_structures(request)
+    wishes = AllocationWish.objects.filter(
+        request__allocation__period__structure_id__in=managed
+    ).select_related("request__allocation__period__structure", "slot", "child")
+    wish = _find(wishes, [wish_id], "Jour demandé introuvable.")[wish_id]
+    return _proposal(actions.adjust(request.auth, wish, data.granted))
+
+
+@router.post(
+    MANAGER + "/{period_id}/confirm",
+    response={200: ProposalOut, **ERRORS},
+    summary="Confirmer l'attribution (réservations, listes d'attente, e-mails)",
+)
+def proposal_confirm(request, period_id: int):
+    _period, allocation = _manager_period(_managed_structures(request), period_id)
+    return _proposal(actions.proposal(actions.confirm(request.auth, allocation)))
