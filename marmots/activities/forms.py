@@ -305,6 +305,20 @@ class StructureForm(forms.ModelForm):
             "max_value": "Indiquez 31 oublis au plus.",
         },
     )
+    waitlist_offer_hours = forms.IntegerField(
+        label="Durée d'une offre de place (heures)",
+        help_text="Quand une place se libère, la première famille de la liste d'attente a ce "
+        "délai pour l'accepter (jamais au-delà du début de la séance). 0 : la place lui est "
+        "attribuée aussitôt, sans offre.",
+        required=False,
+        min_value=0,
+        max_value=168,
+        error_messages={
+            "min_value": "Indiquez un nombre d'heures positif ou nul.",
+            "max_value": "Indiquez une durée de 168 heures (7 jours) au plus.",
+            "invalid": "Indiquez un nombre entier d'heures.",
+        },
+    )
     child_fields_needing_validation = forms.MultipleChoiceField(
         label="Champs de la fiche enfant soumis à ma validation",
         help_text="Les autres champs modifiés par la famille s'appliquent immédiatement.",
@@ -329,6 +343,7 @@ class StructureForm(forms.ModelForm):
             "certificate_days",
             "certificate_auto_excuse",
             "missed_checkin_threshold",
+            "waitlist_offer_hours",
         ]
         widgets = {"house_rules": forms.Textarea(attrs={"rows": 6})}
 
@@ -341,6 +356,11 @@ class StructureForm(forms.ModelForm):
         """Left empty, the threshold stays as it was."""
         threshold = self.cleaned_data.get("missed_checkin_threshold")
         return self.instance.missed_checkin_threshold if threshold is None else threshold
+
+    def clean_waitlist_offer_hours(self):
+        """Left empty, the duration stays as it was."""
+        hours = self.cleaned_data.get("waitlist_offer_hours")
+        return self.instance.waitlist_offer_hours if hours is None else hours
 
     def clean_logo(self):
         allowed = {"image/jpeg", "image/png"}

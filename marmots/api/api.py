@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import default_auth
-from .routers import bookings, family, kiosk, manager, tokens
+from .routers import allocation, bookings, family, kiosk, manager, tokens, waitlist
 
 api = NinjaAPI(
     title="Marmots API",
@@ -35,3 +35,5 @@ api.add_router("/", family.router)
 api.add_router("/manager", manager.router)
 api.add_router("/", bookings.router)
 api.add_router("/kiosk", kiosk.router)
+api.add_router("/", waitlist.router)
+api.add_router("/", allocation.router)

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils import timezone
 
 from marmots.core.access import staff_required
 from marmots.enrollments.models import Enrollment
@@ -6,6 +7,7 @@ from marmots.families.models import ChangeRequest, FamilyDocument
 
 from . import scope
 from .views_booking_decisions import certificates_to_approve, pending_requests
+from .views_waitlist import live_count
 
 
 @staff_required
@@ -18,5 +20,6 @@ def home(request):
         "documents": scope.documents(request).filter(status=FamilyDocument.PENDING).count(),
         "booking_requests": pending_requests(request).count(),
         "certificates": certificates_to_approve(request).count(),
+        "waitlist": live_count(request, timezone.localdate()),
     }
     return render(request, "backoffice/home.html", {"counters": counters})

@@ -17,6 +17,7 @@ from marmots.portal.frdates import long_date, month_label, shift_month
 
 from .forms_bookings import DayCapacityForm, DayForm, FillForm
 from .scope import owned
+from .views_waitlist import mark_waiting, waiting_lines
 
 
 @dataclass
@@ -98,6 +99,7 @@ def register(request):
         activities = activities.filter(pk=chosen.pk)
     shown = list(activities.prefetch_related("slots__age_groups"))
     registers, late = day_register(request, shown, day)
+    mark_waiting(registers, day)
     one_day = datetime.timedelta(days=1)
     context = {
         "form": form,
@@ -140,5 +142,6 @@ def fill_rate(request):
         "previous": f"{shift_month(first, -1):%Y-%m}",
         "next": f"{shift_month(first, 1):%Y-%m}",
         "capacity_form": DayCapacityForm(slots=activity.slots.all()),
+        "waiting": waiting_lines(slots, first, last),
     }
     return render(request, "backoffice/bookings/fill.html", context)
