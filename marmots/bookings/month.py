@@ -4,7 +4,8 @@
 of queries, whatever the number of children and bookings: the validated enrollments with their
 slots, each structure's calendar (`context.load`, with the age groups), the children's bookings
 and their pending requests; then, if some cell is free to book, the places taken and the
-day-specific capacities (one query) and the ages in age groups. Every cell's state is then
+day-specific capacities (one query) and the ages in age groups; the children's live
+waiting-list entries with their positions (one query). Every cell's state is then
 computed in Python with the same rules the booking actions enforce, each rule's answer once per
 slot and day; the actions check them again when the family confirms. The page writes the cells
 with `portal_bookings.booking_days`.
@@ -15,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Value, Window
+from django.db.models.functions import Cast, RowNumber
 
 from marmots.activities.models import Activity, TimeSlot
 from marmots.enrollments.models import Enrollment
 
 from . import capacity, context, deadlines, rules
-from .models import Booking, BookingRequest, SlotDay
+from .models import Booking, BookingRequest, SlotDay, WaitlistEntry
 
 BOOKED = "booked"
 FREE = "free"
@@ -33,6 +35,8 @@ REQUESTED = "requested"
 LATE = "late"
 ABSENT = "absent"
 EXCUSED = "excused"
+WAITING = "waiting"
+OFFERED = "offered"
 
 STATE_LABELS = {
     BOOKED: "Réservé",
@@ -45,6 +49,8 @@ STATE_LABELS = {
     LATE: "Annulé hors délai",
     ABSENT: "Absent (maladie)",
     EXCUSED: "Excusé",
+    WAITING: "Liste d'attente",
+    OFFERED: "Place proposée",
 }
 
 
@@ -66,6 +72,8 @@ class Cell:
     late: bool = False  # unticking it is a late cancellation (billed)
     ask: bool = False  # the activity takes requests only: the manager decides
     apc: bool = False  # APC pick-up may be ticked with it
+    wait: bool = False  # full: the child may join the day's waiting list
+    entry: object = None  # the child's live waiting-list entry for the cell
     key: str = ""  # see cell_key
 
     def __post_init__(self):
@@ -139,13 +147,15 @@ class _Data:
             for r in pending
             if r.child_id in child_ids and first <= r.date <= last
         }
+        self.entries = _live_entries(children, first, last) if self.slots else {}
 
     @cached_property
     def places(self):
         """({(slot id, date): live bookings}, {(slot id, date): places where the manager set
         that day's own figure}), in one query."""
         span = {"slot_id__in": self.slot_ids, "date__range": (self.first, self.last)}
-        no_number = Value(None, output_field=IntegerField())
+        # Typed: PostgreSQL reads two untyped NULLs of a UNION as text.
+        no_number = Cast(Value(None), IntegerField())
         bookings, offers = capacity.holding(self.slot_ids, self.first, self.last)
         taken = bookings.values_list("slot_id", "date").annotate(
             taken=Count("pk"), places=no_number
@@ -232,6 +242,38 @@ def _live_bookings(children, first, last):
     return {(b.child_id, b.slot_id, b.date): b for b in rows}
 
 
+def _live_entries(children, first, last):
+    """{(child id, slot id, date): entry} of the children's live waiting-list entries, each
+    with its `position` in its line, in one query: the lines holding one of the children,
+    numbered in `waitlist.LINE_ORDER` (as `waitlist.positions`), kept for the children."""
+    from .waitlist import LINE_ORDER
+
+    child_ids = {c.id for c in children}
+    theirs = WaitlistEntry.objects.filter(
+        child_id__in=child_ids,
+        slot_id=OuterRef("slot_id"),
+        date=OuterRef("date"),
+        status__in=WaitlistEntry.LIVE,
+    )
+    rows = (
+        WaitlistEntry.objects.filter(Exists(theirs), date__range=(first, last))
+        .filter(status__in=WaitlistEntry.LIVE)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("slot_id"), F("date")], order_by=list(LINE_ORDER)
+            )
+        )
+        .order_by()
+        .only("pk", "child_id", "slot_id", "date", "status", "offer_expires_at", "token")
+    )
+    return {(e.child_id, e.slot_id, e.date): e for e in rows if e.child_id in child_ids}
+
+
+def ordinal(number):
+    """1 -> "1re", 2 -> "2e" (a position in the line: "en 2e position")."""
+    return "1re" if number == 1 else f"{number}e"
+
+
 def _booked_ages(slot_ids, first, last):
     """{(slot id, date): [ages of the children holding a place: booked, or offered one]}."""
     if not slot_ids:
@@ -287,7 +329,8 @@ class _Rules:
                 self._days[key] = _ActivityDay(
                     True,
                     calendar.closed_reason(activity, day),
-                    calendar.opening_error(activity, day, self.now),
+                    calendar.allocation_error(activity, day)
+                    or calendar.opening_error(activity, day, self.now),
                 )
             else:
                 self._days[key] = _ActivityDay(False)
@@ -377,12 +420,24 @@ def _open_cell(cell, data, known, facts):
     else:
         full, left = _places(data, cell.child, slot, day)
         if full:
-            cell.state, cell.text = FULL, full
+            cell.state, cell.text, cell.wait = FULL, full, True
         else:
             cell.state, cell.editable = FREE, True
             cell.text = "" if left is None else f"{left} place{'s' if left > 1 else ''}"
             cell.ask = not activity.families_may_add
             cell.apc = slot.apc_pickup and day.weekday() == rules.TUESDAY
+    return cell
+
+
+def _waiting_cell(cell, entry):
+    """The child is on the day's waiting list: its position, or the place offered."""
+    cell.entry = entry
+    if entry.status == WaitlistEntry.OFFERED:
+        cell.state = OFFERED
+        cell.text = f"jusqu'au {deadlines.fr_deadline(entry.offer_expires_at)}"
+    else:
+        cell.state = WAITING
+        cell.text = f"en {ordinal(entry.position)} position" if entry.position else ""
     return cell
 
 
@@ -399,6 +454,9 @@ def _cell(data, known, child, slot, day):
     if request is not None:
         cell.state, cell.text = REQUESTED, "Demande de réservation en attente"
         return cell
+    entry = data.entries.get(key)
+    if entry is not None:
+        return _waiting_cell(cell, entry)
     return _open_cell(cell, data, known, facts)
 
 

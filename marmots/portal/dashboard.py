@@ -1,11 +1,14 @@
-"""The family's dashboard: one timeline of every request it sent (pure, no database access)."""
+"""The family's dashboard: one timeline of every request it sent, waiting lists included (pure,
+no database access)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.urls import reverse
+
 from marmots.families.fields import CHILD_FIELD_LABELS, GUARDIAN_FIELD_LABELS
 
-from .frdates import long_date
+from .frdates import long_date, long_datetime
 
 # status -> (French label, badge class, badge text)
 CHANGE_STATUSES = {
@@ -26,6 +29,13 @@ BOOKING_REQUEST_STATUSES = {
     "withdrawn": ("Retirée", "", "–"),
 }
 BOOKING_REQUEST_TITLES = {"add": "Demande de réservation", "cancel": "Demande d'annulation"}
+# A waiting-list entry's status -> badge class and text (its label is the model's). A live one
+# waits for a place, not for the manager: no "wait" badge, which counts the manager's backlog.
+WAITLIST_BADGES = {
+    "waiting": ("", "…"),
+    "offered": ("", "!"),
+    "booked": ("ok", "V"),
+}
 
 
 @dataclass
@@ -39,6 +49,8 @@ class Entry:
     mark: str = ""
     note: str = ""
     request_id: int | None = None  # a booking request the family may still withdraw
+    link: str = ""  # a page where the family follows or answers it
+    link_label: str = ""
 
     @property
     def waiting(self):
@@ -95,9 +107,43 @@ def booking_request_entry(request):
     )
 
 
-def timeline(change_requests, enrollments, booking_requests=()):
-    """Every request, the most recent first."""
+def waitlist_entry(entry, position):
+    """A child on a day's waiting list: its position, the place offered, or how it ended."""
+    title = (
+        f"Liste d'attente de {entry.child.first_name} : "
+        f"{entry.slot.activity.name} {entry.slot.label}"
+    )
+    badge, mark = WAITLIST_BADGES.get(entry.status, ("bad", "–"))
+    label, link = entry.get_status_display(), reverse("portal:waitlist") + f"#entree-{entry.pk}"
+    link_label = "Voir la liste d'attente"
+    if entry.status == "waiting" and position:
+        label = f"En attente : {'1re' if position == 1 else f'{position}e'} position"
+    elif entry.status == "offered":
+        label = f"Place proposée jusqu'au {long_datetime(entry.offer_expires_at)}"
+        link, link_label = reverse("portal:waitlist_offer", args=[entry.token]), "Répondre"
+    elif entry.booking_id:
+        link, link_label = reverse("portal:booking", args=[entry.booking_id]), "Voir la réservation"
+    elif entry.status != "waiting":
+        link = ""
+    return Entry(
+        entry.queued_at,
+        "waitlist",
+        title,
+        [long_date(entry.date)],
+        label,
+        badge,
+        mark,
+        entry.reason,
+        link=link,
+        link_label=link_label,
+    )
+
+
+def timeline(change_requests, enrollments, booking_requests=(), waitlist=()):
+    """Every request, the most recent first. `waitlist`: (entry, its position or None) for
+    the family's waiting-list entries."""
     entries = [change_entry(r) for r in change_requests]
     entries += [enrollment_entry(e) for e in enrollments]
     entries += [booking_request_entry(r) for r in booking_requests]
+    entries += [waitlist_entry(*row) for row in waitlist]
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -1,6 +1,7 @@
 """Family portal: "Réservations".
 
-The month calendar (one child or all of them), the batch summary and its confirmation, one
+The month calendar (one child or all of them), the batch summary and its confirmation (full
+days ticked join their waiting lists there, see views_waitlist), one
 booking's page (cancel, illness, certificate), withdrawing a request, and the iCalendar feed.
 Every write goes through the booking actions; the browser's ticks are only wishes, re-checked
 there.
@@ -25,7 +26,7 @@ from marmots.bookings.rules import plausible
 from marmots.core.access import get_or_404, guardian_required
 from marmots.families.models import Child
 
-from . import frdates
+from . import frdates, views_waitlist
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 KEY_RE = re.compile(r"^(\d{1,10})-(\d{1,10})-(\d{4}-\d{2}-\d{2})$")
@@ -148,18 +149,20 @@ def _back(request):
 @require_POST
 def summary(request):
     try:
-        changes = _read_changes(request, "cell", "book")
+        changes = _read_changes(request, "cell", "book", "wait")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request))
     adds, cancels = batch.plan(changes["cell"], changes["book"])
-    if not adds and not cancels:
+    waits = views_waitlist.wait_lines(changes["wait"])
+    if not adds and not cancels and not waits:
         messages.info(request, "Aucun changement : cochez ou décochez des jours d'abord.")
         return redirect(_back(request))
     add_lines, cancel_lines = batch.describe(adds, cancels, timezone.now())
     page = {
         "add_lines": add_lines,
         "cancel_lines": cancel_lines,
+        "wait_lines": waits,
         "back": _back(request),
         "mois": request.POST.get("mois", ""),
         "enfant": request.POST.get("enfant", ""),
@@ -176,15 +179,17 @@ def _apply(user, adds, cancels, late_seen):
 @require_POST
 def confirm(request):
     try:
-        changes = _read_changes(request, "add", "cancel")
+        changes = _read_changes(request, "add", "cancel", "join")
         late_seen = set(_parse_keys(request.POST.getlist("late")))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request))
     outcomes = _apply(request.user, changes["add"], changes["cancel"], late_seen)
+    outcomes += views_waitlist.join_lists(request.user, changes["join"])
     page = {
         "done": [o for o in outcomes if o.ok],
         "refused": [o for o in outcomes if not o.ok],
+        "waitlisted": any(o.code == "waitlisted" for o in outcomes),
         "back": _back(request),
     }
     return render(request, "portal/bookings/result.html", page)

@@ -48,6 +48,21 @@ DETAILS = (
     '\n<a href="{url}{pk}/">Détails<span class="visually-hidden"> de la réservation de {child}, '
     "{name}, {day}</span></a>"
 )
+# A full cell: the child may join the day's waiting list (sent as "wait", see
+# views_bookings.summary); a cell on a list links to the offer or to the family's lists.
+JOIN = (
+    '\n<span class="join"><input type="checkbox" name="wait" value="{key}" id="w-{key}">'
+    '<label for="w-{key}">rejoindre la liste d\'attente<span class="visually-hidden"> ({child}, '
+    "{name}, {day})</span></label></span>"
+)
+ANSWER = (
+    '\n<a href="{url}offre/{token}/">Répondre<span class="visually-hidden"> à la place proposée '
+    "pour {child}, {name}, {day}</span></a>"
+)
+WAITING = (
+    '\n<a href="{url}#entree-{pk}">Détails<span class="visually-hidden"> de la liste '
+    "d'attente de {child}, {name}, {day}</span></a>"
+)
 ASK = " (sur demande : la structure valide)"
 WITH_APC = " · récupération APC"
 
@@ -64,6 +79,7 @@ class _Days:
         self.many_children = len(grid.children) > 1
         # A booking's page is "<id>/" under the calendar's address (urls_bookings.py).
         self.bookings_url = reverse("portal:bookings")
+        self.waitlist_url = reverse("portal:waitlist")
         self.escaped, self.names = {}, {}
 
     def safe(self, text):
@@ -128,6 +144,8 @@ class _Days:
                     day=self.date,
                 )
             )
+        if cell.wait or cell.entry:
+            extra.append(self.waitlist(cell, name))
         return format_html(
             CELLS[(cell.editable, cell.checked)],
             state=safe(cell.state),
@@ -137,4 +155,17 @@ class _Days:
             text=safe(cell.text),
             notes=safe(notes),
             extra=mark_safe("".join(extra)),
+        )
+
+    def waitlist(self, cell, name):
+        """The join checkbox of a full cell, or the link of a cell on a waiting list."""
+        child, url = self.safe(cell.child.first_name), self.safe(self.waitlist_url)
+        if cell.wait:
+            return format_html(JOIN, key=cell.key, child=child, name=name, day=self.date)
+        if cell.entry.token and cell.entry.status == "offered":
+            return format_html(
+                ANSWER, url=url, token=cell.entry.token, child=child, name=name, day=self.date
+            )
+        return format_html(
+            WAITING, url=url, pk=cell.entry.pk, child=child, name=name, day=self.date
         )

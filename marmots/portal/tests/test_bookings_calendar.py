@@ -140,8 +140,9 @@ def test_query_count_does_not_grow_with_children_and_bookings(
     assert all(o.ok for o in outcomes) and len(outcomes) == 4 * 18 + 4
     four_children = _queries(client_a, "/portail/reservations/?mois=2026-12")
     assert four_children == one_child
-    # session, user (with guardian and family), rules version, then the page's own reads.
-    with django_assert_max_num_queries(11):
+    # session, user (with guardian and family), rules version, then the page's own reads
+    # (the waiting-list entries with their positions: one).
+    with django_assert_max_num_queries(12):
         with time_machine.travel(at(MONDAY, 9), tick=False):
             html = text(client_a.get("/portail/reservations/?mois=2026-12"))
     assert html.count(" checked") == len(outcomes)
