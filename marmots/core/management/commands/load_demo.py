@@ -21,6 +21,7 @@ from ._demo_bookings import load_bookings
 from ._demo_checkin import DEMO_PIN, kiosk_line, load_checkin
 from ._demo_families import load_families
 from ._demo_payments import load_payments
+from ._demo_places import load_places, places_line
 from ._demo_structure import load_structure, load_team
 
 DEMO_PASSWORD = "montagnards-2026"  # noqa: S105
@@ -49,8 +50,11 @@ class Command(BaseCommand):
             kiosk = load_checkin(structure, manager, staff, next(iter(logins.values()))[0])
             load_billing(structure, manager, staff, next(iter(logins.values()))[0])
             load_payments(structure, manager, logins["Durand"][0])
+            load_places(structure, manager, logins)
         self._print_logins(manager, staff, logins)
         if line := billing_line(structure):
+            self.stdout.write(line)
+        if line := places_line(structure):
             self.stdout.write(line)
         self.stdout.write(kiosk_line(*kiosk))
 
