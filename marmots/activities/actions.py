@@ -23,6 +23,10 @@ def save_settings_form(form, *, actor):
         record(
             actor, f"{saved._meta.model_name}.{verb}", saved, before=before, after=_snapshot(saved)
         )
+        if saved._meta.model_name in ("timeslot", "agegroupcapacity"):
+            from marmots.bookings import waitlist  # places added go to the waiting lists
+
+            waitlist.places_changed(getattr(saved, "slot_id", saved.pk))
     return saved
 
 

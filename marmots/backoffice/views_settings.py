@@ -19,6 +19,7 @@ from marmots.activities.models import (
     Structure,
     TimeSlot,
 )
+from marmots.bookings import waitlist
 from marmots.bookings.models import DeadlinePolicy
 from marmots.core.access import get_or_404, manager_required, staff_required
 from marmots.core.audit import record, snapshot
@@ -205,6 +206,7 @@ def _delete_age_group(group, actor):
         fields = ["slot", "label", "min_age", "max_age", "capacity"]
         record(actor, "agegroupcapacity.delete", group, before=snapshot(group, fields=fields))
         group.delete()
+        waitlist.places_changed(group.slot_id)  # its places join the pool: the lines get them
 
 
 @require_POST

@@ -129,7 +129,9 @@ def _live_bookings(changes):
         slot_id__in={c.slot.pk for c in changes},
         date__range=(first, last),
     ).exclude(status=Booking.CANCELLED)
-    return {(b.child_id, b.slot_id, b.date): b for b in rows.select_for_update()}
+    # of=("self",): the booking rows only (the default ordering joins the slot, whose row a
+    # plain FOR UPDATE would lock too, against a manager saving the slot's settings).
+    return {(b.child_id, b.slot_id, b.date): b for b in rows.select_for_update(of=("self",))}
 
 
 def _annual_activities(child):

@@ -61,6 +61,16 @@ def holding(slot_ids, first_day, last_day):
     )
 
 
+def held(slot_id, day):
+    """[(child id, birth date, booking id or None for an offer)]: what holds a place of the slot
+    on `day` (live bookings and open offers), counted now; the caller holds the slot-day lock."""
+    bookings, offers = holding([slot_id], day, day)
+    return list(bookings.values_list("child_id", "child__birth_date", "pk")) + [
+        (child_id, born, None)
+        for child_id, born in offers.values_list("child_id", "child__birth_date")
+    ]
+
+
 def full_error(slot, day, child, slot_day=None, groups=(), *, except_entry=None):
     """French message when `child` cannot get a place in `slot` on `day`, counted now.
 
@@ -100,11 +110,37 @@ def taken_counts(slot_ids, first_day, last_day):
     return counts
 
 
-def set_day_capacity(actor, slot, day, places):
+def _plural(n, word):
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def _below_held(slot_id, day, places):
+    """French message when `places` is below the places held on the day, else None."""
+    holders = held(slot_id, day)
+    if places is None or places >= len(holders):
+        return None
+    booked = sum(1 for *_, booking in holders if booking is not None)
+    offered = len(holders) - booked
+    parts = []
+    if booked:
+        parts.append(f"{_plural(booked, 'enfant')} déjà réservé{'s' if booked > 1 else ''}")
+    if offered:
+        parts.append(
+            f"{_plural(offered, 'place')} proposée{'s' if offered > 1 else ''} sur liste d'attente"
+        )
+    return (
+        f"{' et '.join(parts)} ce jour-là : choisissez au moins {len(holders)} places, ou "
+        "annulez d'abord des réservations."
+    )
+
+
+def set_day_capacity(actor, slot, day, places, *, now=None):
     """The manager sets the places of `slot` on `day` (None: back to the slot's own figure).
 
-    Refused below the children already booked that day: the manager cancels first. Locks the
-    slot-day like a booking, so no booking slips in between the count and the change.
+    Refused below the places already held that day (children booked and places offered from
+    the waiting list): the manager cancels first. Locks the slot-day like a booking, so no
+    booking slips in between the count and the change; places added go to the waiting list in
+    the same transaction.
     """
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.db import transaction
@@ -113,17 +149,16 @@ def set_day_capacity(actor, slot, day, places):
     from marmots.core.access import is_manager
     from marmots.core.audit import record
 
+    from . import waitlist_fill
+
     if not is_manager(actor, slot.activity.structure):
         raise PermissionDenied("Action réservée au gestionnaire de la structure.")
+    now = now or timezone.now()
     with transaction.atomic():
         slot_day = lock_slot_days([(slot.pk, day)])[(slot.pk, day)]
-        taken = Booking.objects.filter(slot=slot, date=day, status=Booking.BOOKED).count()
-        if places is not None and places < taken:
-            raise ValidationError(
-                f"{taken} enfant{'s' if taken > 1 else ''} déjà réservé{'s' if taken > 1 else ''}"
-                f" ce jour-là : choisissez au moins {taken} places, ou annulez d'abord des "
-                "réservations."
-            )
+        error = _below_held(slot.pk, day, places)
+        if error:
+            raise ValidationError(error)
         before = {"capacity": slot_day.capacity}
         slot_day.capacity = places
         slot_day.save(update_fields=["capacity"])
@@ -134,7 +169,5 @@ def set_day_capacity(actor, slot, day, places):
             before=before,
             after={"capacity": places, "slot": str(slot), "date": str(day)},
         )
-        from . import waitlist
-
-        waitlist.fill(slot_day, timezone.now())  # places added go to the waiting list
+        waitlist_fill.fill(slot_day, now)  # places added go to the waiting list
     return slot_day

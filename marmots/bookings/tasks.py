@@ -1,4 +1,6 @@
-"""Background work for bookings: the reminder sent the day before a holiday period opens."""
+"""Background work for bookings: the reminder sent the day before a holiday period opens, and
+the waiting-list e-mails (a place offered, a place booked), sent after commit and only while the
+entry is still in the state they announce."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -73,10 +75,12 @@ def _waitlist_context(entry):
 def _send_waitlist(entry_id, status, template, subject):
     from .models import WaitlistEntry
 
-    entry = WaitlistEntry.objects.select_related("child__family", "slot__activity__structure").get(
-        pk=entry_id
+    entry = (
+        WaitlistEntry.objects.select_related("child__family", "slot__activity__structure")
+        .filter(pk=entry_id)
+        .first()
     )
-    if entry.status != status:
+    if entry is None or entry.status != status:
         return 0  # answered or passed on before the e-mail went out
     context = _waitlist_context(entry)
     body = render_to_string(template, context)

@@ -2,40 +2,49 @@
 
 The line of a slot-day is its live entries (waiting or offered) in `LINE_ORDER`. Every change
 to it runs under the slot-day's row lock (`capacity.lock_slot_days`), the same lock a booking
-takes, so a place is never counted twice.
+takes and always taken before any booking or entry row, so a place is never counted twice.
 
-`fill(slot_day, now)` gives the places free on a slot-day to the line, in order, within the
-transaction of whatever freed them (a cancellation, an absence, a raised capacity, a declined
-or expired offer, an entry removed): for each entry whose child fits (age groups included),
-either a booking at once (the structure's `waitlist_offer_hours` is 0) or an offer held for
-that many hours (never past the session's start), e-mailed with a link to accept or decline.
-An offered place counts as taken until answered. An entry whose session has started lapses.
+`fill(slot_day, now)` (`waitlist_fill.py`) gives the places free on a slot-day to the line, in
+order, within the transaction of whatever freed them: a cancellation, in time or late, or an
+absence (`actions._give_freed`, `absences.declare_absence`, so also a request the manager
+accepts), places raised for the day (`capacity.set_day_capacity`) or in the settings
+(`places_changed`), an offer declined, expired or lapsed, an entry removed or promoted. Each
+entry whose child fits (age groups included) gets either a booking at once (the structure's
+`waitlist_offer_hours` is 0) or an offer held for that many hours (never past the session's
+start), e-mailed after commit with a link to accept or decline. An offered place counts as
+taken until answered. Entries whose session has started lapse.
 `expire_offers(now)` (management command `expire_waitlist_offers`, every few minutes from cron)
 passes unanswered offers on; `fill_pending(now)` in the same command catches any place freed by
-a path that does not call `fill` (a manager editing a slot's places, say).
+a path that does not call `fill` (a closure removed, say).
 """
 
 import datetime
-import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from marmots.core.access import is_manager
-from marmots.core.audit import record
 
-from . import capacity, context, deadlines, rules
+from . import capacity, deadlines, rules
 from .models import Booking, WaitlistEntry
+from .waitlist_fill import (  # noqa: F401 (fill, fill_freed, places_changed: the module's API)
+    LINE_ORDER,
+    NO_ENROLLMENT,
+    book,
+    close,
+    enrollment_of,
+    fill,
+    fill_freed,
+    live_line,
+    places_changed,
+    run,
+)
+from .waitlist_fill import audit as _record
+from .waitlist_fill import snap as _snap
 
-LINE_ORDER = ("queued_at", "id")
 WAITLISTED = "waitlisted"
-
-
-def _live(slot_id, day):
-    return WaitlistEntry.objects.filter(
-        slot_id=slot_id, date=day, status__in=WaitlistEntry.LIVE
-    ).order_by(*LINE_ORDER)
+_live = live_line
 
 
 def positions(entries):
@@ -61,19 +70,6 @@ def positions(entries):
     return {e.pk: result[e.pk] for e in live if e.pk in result}
 
 
-def _snap(entry):
-    return {
-        "status": entry.status,
-        "slot": str(entry.slot),
-        "date": str(entry.date),
-        "offer_expires_at": entry.offer_expires_at.isoformat() if entry.offer_expires_at else None,
-    }
-
-
-def _record(actor, action, entry, before=None):
-    record(actor, action, entry, family_id=entry.child.family_id, before=before, after=_snap(entry))
-
-
 # Joining -------------------------------------------------------------------------------------
 
 
@@ -82,9 +78,14 @@ def join(actor, changes, *, now=None):
     slot-days, in one transaction: one Outcome each (code "waitlisted", or the refusal's).
 
     Refused: no validated enrollment, a closed day, registrations not open or awaiting
-    allocation, a session started, a child already booked or already waiting, and a day that
-    still has a place for the child (book it instead). A manager may add a child on the
-    family's behalf.
+    allocation, a session started, a child already booked or already waiting, a child no age
+    group of the slot takes, and a day that still has a place for the child (book it instead).
+    A manager may add a child on the family's behalf, also one whose booking of that day was
+    cancelled late or declared absent (the place it obtains books that row again).
+
+    Each entry joins the end of its line: its `queued_at` is `now`, or the last live entry's
+    when that is later (an earlier `now` read before the lock was taken), so the position
+    announced is the one kept.
     """
     from .actions import Outcome, _Batch, _refuse, _structure_of, _unique, acting_for_family
 
@@ -109,7 +110,7 @@ def join(actor, changes, *, now=None):
                 date=change.date,
                 with_apc=change.with_apc,
                 source=WaitlistEntry.MANAGER if on_behalf else WaitlistEntry.FAMILY,
-                queued_at=now,
+                queued_at=_end_of_line(change.slot.pk, change.date, now),
                 created_by=actor,
             )
             _record(actor, "waitlist.join", entry)
@@ -124,6 +125,12 @@ def join(actor, changes, *, now=None):
                 )
             )
     return outcomes
+
+
+def _end_of_line(slot_id, day, now):
+    last = live_line(slot_id, day).order_by("-queued_at").values_list("queued_at", flat=True)
+    last = last.first()
+    return now if last is None or last < now else last
 
 
 def _live_entries(changes):
@@ -161,140 +168,26 @@ def _join_error(batch, change, live):
         if opening:
             return "not_open", opening
     existing = batch.live.get(change.key)
-    if existing is not None:
-        return "already", f"{child.first_name} a déjà une réservation ce jour-là."
+    if existing is not None and (existing.status == Booking.BOOKED or not batch.on_behalf):
+        if existing.status == Booking.BOOKED:
+            return "already", f"{child.first_name} a déjà une réservation ce jour-là."
+        return "already", (
+            f"La séance de {child.first_name} ce jour-là a été annulée hors délai ou déclarée en "
+            "absence : seule la structure peut la rétablir."
+        )
     if change.key in live:
         return "already_waiting", f"{child.first_name} est déjà sur la liste d'attente de ce jour."
+    groups = batch.age_groups(slot)
+    age = rules.age_on(child.birth_date, day)
+    if groups and rules.group_for(age, groups) is None:
+        return "not_bookable", f"Aucune place n'est prévue pour les enfants de {age} ans."
     slot_day = batch.slot_days.get((slot.pk, day))
-    if capacity.full_error(slot, day, child, slot_day, batch.age_groups(slot)) is None:
+    if capacity.full_error(slot, day, child, slot_day, groups) is None:
         return "free", (
             f"Il reste une place le {rules.fr_day(day)} pour {child.first_name} : réservez-la "
             "directement, la liste d'attente n'est ouverte que pour les jours complets."
         )
     return None
-
-
-# Giving freed places -------------------------------------------------------------------------
-
-
-def fill_freed(keys, now=None):
-    """Lock the (slot id, date) pairs and give their free places to their lines. Must run inside
-    the transaction that freed them (or its own); returns the entries served."""
-    now = now or timezone.now()
-    slot_days = capacity.lock_slot_days(keys)
-    served = []
-    for key in sorted(slot_days):
-        served += fill(slot_days[key], now)
-    return served
-
-
-def fill(slot_day, now):
-    """Give the places free on `slot_day` (locked by the caller) to its line, in order.
-
-    Expired offers pass on first; entries whose session has started lapse. Returns the entries
-    offered a place or booked.
-    """
-    from marmots.activities.models import TimeSlot
-
-    slot = TimeSlot.objects.select_related("activity__structure").get(pk=slot_day.slot_id)
-    day = slot_day.date
-    entries = list(
-        _live(slot.pk, day).select_for_update(of=("self",)).select_related("child__family")
-    )
-    if not entries:
-        return []
-    starts = deadlines.session_start(day, slot.start_time)
-    groups = context.load(slot.activity.structure, day, day).age_groups.get(slot.pk, [])
-    served = []
-    for entry in entries:
-        if entry.status == WaitlistEntry.OFFERED:
-            if entry.offer_expires_at <= now:
-                _close(entry, WaitlistEntry.EXPIRED, None, now, "waitlist.expire")
-            continue
-        if now >= starts:
-            _close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse")
-            continue
-        if capacity.full_error(slot, day, entry.child, slot_day, groups) is not None:
-            continue  # no place for this child (its age group may be full): the next may fit
-        served.append(_give(entry, slot, now, starts))
-    return served
-
-
-def _close(entry, status, actor, now, action, reason=""):
-    before = _snap(entry)
-    entry.status, entry.closed_at, entry.closed_by = status, now, actor
-    entry.reason = reason[:300]
-    entry.save(update_fields=["status", "closed_at", "closed_by", "reason"])
-    _record(actor, action, entry, before)
-
-
-def _give(entry, slot, now, starts):
-    """The place goes to `entry`: booked at once, or offered for the structure's hours."""
-    from .tasks import send_waitlist_booked, send_waitlist_offer
-
-    hours = slot.activity.structure.waitlist_offer_hours
-    before = _snap(entry)
-    if hours == 0:
-        enrollment = _enrollment(entry)
-        if enrollment is None:
-            _close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
-            return entry
-        _book(entry, enrollment, entry.created_by, now)
-        _record(None, "waitlist.book", entry, before)
-        transaction.on_commit(lambda: send_waitlist_booked.enqueue(entry.pk), robust=True)
-        return entry
-    entry.status = WaitlistEntry.OFFERED
-    entry.offered_at = now
-    entry.offer_expires_at = min(now + datetime.timedelta(hours=hours), starts)
-    entry.token = secrets.token_urlsafe(32)
-    entry.save(update_fields=["status", "offered_at", "offer_expires_at", "token"])
-    _record(None, "waitlist.offer", entry, before)
-    transaction.on_commit(lambda: send_waitlist_offer.enqueue(entry.pk), robust=True)
-    return entry
-
-
-NO_ENROLLMENT = "L'inscription de l'enfant à cette activité n'est plus validée."
-
-
-def _enrollment(entry):
-    from marmots.enrollments.models import Enrollment
-
-    return Enrollment.objects.filter(
-        child_id=entry.child_id,
-        activity_id=entry.slot.activity_id,
-        status=Enrollment.VALIDATED,
-        start_date__lte=entry.date,
-        end_date__gte=entry.date,
-    ).first()
-
-
-def _book(entry, enrollment, actor, now):
-    """The booking the entry obtains (a late-cancelled or absent row of that day is reused)."""
-    booking = (
-        Booking.objects.filter(child_id=entry.child_id, slot_id=entry.slot_id, date=entry.date)
-        .exclude(status=Booking.CANCELLED)
-        .first()
-    )
-    if booking is None:
-        booking = Booking(child_id=entry.child_id, slot_id=entry.slot_id, date=entry.date)
-    booking.status = Booking.BOOKED
-    booking.enrollment = enrollment
-    booking.with_apc = entry.with_apc
-    booking.booked_by = actor if getattr(actor, "is_authenticated", False) else None
-    booking.booked_on_behalf = False
-    booking.excused, booking.excuse_reason = False, ""
-    booking.cancelled_at = booking.cancelled_by = booking.excused_by = booking.excused_at = None
-    booking.save()
-    entry.status, entry.booking, entry.closed_at = WaitlistEntry.BOOKED, booking, now
-    entry.save(update_fields=["status", "booking", "closed_at"])
-    record(
-        actor,
-        "booking.book_from_waitlist",
-        booking,
-        family_id=entry.child.family_id,
-        after={"slot": str(entry.slot), "date": str(entry.date), "status": booking.status},
-    )
-    return booking
 
 
 # Answering an offer --------------------------------------------------------------------------
@@ -332,8 +225,14 @@ def _check_family(actor, entry):
 
 
 def _offer_error(entry, now):
-    if entry.status == WaitlistEntry.OFFERED and entry.offer_expires_at <= now:
-        return "Cette offre a expiré : la place a été proposée à la famille suivante."
+    expired = entry.status == WaitlistEntry.EXPIRED or (
+        entry.status == WaitlistEntry.OFFERED and entry.offer_expires_at <= now
+    )
+    if expired:
+        return (
+            f"Cette offre a expiré ({deadlines.fr_deadline(entry.offer_expires_at)}) : la place "
+            "est passée à la suite de la liste d'attente."
+        )
     if entry.status == WaitlistEntry.BOOKED:
         return "Cette place vous est déjà attribuée."
     if entry.status != WaitlistEntry.OFFERED:
@@ -352,13 +251,13 @@ def accept(actor, entry, *, now=None):
         _check_family(actor, locked)
         error = _offer_error(locked, now)
         if error is None:
-            enrollment = _enrollment(locked)
+            enrollment = enrollment_of(locked)
             if enrollment is None:
                 error = NO_ENROLLMENT
-                _close(locked, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
+                close(locked, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
             else:
                 before = _snap(locked)
-                booking = _book(locked, enrollment, actor, now)
+                booking = book(locked, enrollment, actor, now)
                 _record(actor, "waitlist.accept", locked, before)
         if error is not None:
             fill(slot_day, now)  # an expired offer (or a lapsed entry) passes on
@@ -378,9 +277,9 @@ def decline(actor, entry, *, now=None):
                 f"Cette inscription n'est plus active ({locked.get_status_display().lower()})."
             )
         if locked.status == WaitlistEntry.OFFERED:
-            _close(locked, WaitlistEntry.DECLINED, actor, now, "waitlist.decline")
+            close(locked, WaitlistEntry.DECLINED, actor, now, "waitlist.decline")
         else:
-            _close(locked, WaitlistEntry.WITHDRAWN, actor, now, "waitlist.withdraw")
+            close(locked, WaitlistEntry.WITHDRAWN, actor, now, "waitlist.withdraw")
         fill(slot_day, now)
     return locked
 
@@ -404,7 +303,7 @@ def remove(actor, entry, reason, *, now=None):
         _check_manager(actor, locked)
         if locked.status not in WaitlistEntry.LIVE:
             raise ValidationError("Cette inscription n'est plus sur la liste d'attente.")
-        _close(locked, WaitlistEntry.REMOVED, actor, now, "waitlist.remove", reason)
+        close(locked, WaitlistEntry.REMOVED, actor, now, "waitlist.remove", reason)
         fill(slot_day, now)
     return locked
 
@@ -433,7 +332,8 @@ def promote(actor, entry, *, now=None):
 
 
 def expire_offers(now=None):
-    """Pass on every offer unanswered in time; returns how many expired."""
+    """Pass on every offer unanswered in time, one slot-day per transaction; returns how many
+    expired (a second run at the same time finds none)."""
     now = now or timezone.now()
     keys = set(
         WaitlistEntry.objects.filter(
@@ -443,16 +343,8 @@ def expire_offers(now=None):
     expired = 0
     for key in sorted(keys):
         with transaction.atomic():
-            before = WaitlistEntry.objects.filter(
-                slot_id=key[0], date=key[1], status=WaitlistEntry.EXPIRED
-            ).count()
-            fill_freed([key], now)
-            expired += (
-                WaitlistEntry.objects.filter(
-                    slot_id=key[0], date=key[1], status=WaitlistEntry.EXPIRED
-                ).count()
-                - before
-            )
+            slot_day = capacity.lock_slot_days([key])[key]
+            expired += len(run(slot_day, now).expired)
     return expired
 
 

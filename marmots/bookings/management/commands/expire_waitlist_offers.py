@@ -8,7 +8,8 @@ from marmots.bookings import waitlist
 class Command(BaseCommand):
     help = (
         "Listes d'attente : les offres de place non acceptées à temps passent à la famille "
-        "suivante, les places restées libres sont proposées. Sans effet si relancée."
+        "suivante, les places restées libres sont proposées, les inscriptions des jours passés "
+        "sont closes. Sans effet si relancée aussitôt."
     )
 
     def handle(self, *args, **options):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         served = waitlist.fill_pending()
         lapsed = waitlist.lapse_past()
         self.stdout.write(
-            f"Listes d'attente : {expired} offre(s) expirée(s), {served} place(s) proposée(s) "
-            f"ou attribuée(s), {lapsed} inscription(s) de jours passés close(s)."
+            f"Listes d'attente : {expired} offre(s) expirée(s) passée(s) à la suite, {served} "
+            "place(s) restée(s) libre(s) proposée(s) ou attribuée(s), "
+            f"{lapsed} inscription(s) de jours passés close(s)."
         )
