@@ -186,7 +186,7 @@ def the_five_mails(received, s):
     return mails
 
 
-GRANTED = "Place attribuée."
+GRANTED = ""  # the badge says it; the stored reason is not repeated
 LEA_23 = (
     "Place non retenue par la structure lors de l'examen des demandes (votre rang : 1, 5 points)."
 )
