@@ -420,7 +420,7 @@ def _open_cell(cell, data, known, facts):
     else:
         full, left = _places(data, cell.child, slot, day)
         if full:
-            cell.state, cell.text, cell.wait = FULL, full, True
+            cell.state, cell.text, cell.wait = FULL, full, activity.families_may_add
         else:
             cell.state, cell.editable = FREE, True
             cell.text = "" if left is None else f"{left} place{'s' if left > 1 else ''}"

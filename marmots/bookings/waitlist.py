@@ -161,6 +161,12 @@ def _join_error(batch, change, live):
     if batch.now >= deadlines.session_start(day, slot.start_time):
         return "started", "La séance a déjà commencé."
     if not batch.on_behalf:
+        if not activity.families_may_add:
+            # A place given from the line would skip the manager's approval of each booking.
+            return "not_bookable", (
+                f"« {activity.name} » se réserve sur demande validée par la structure : "
+                "demandez-lui d'inscrire votre enfant sur la liste d'attente."
+            )
         waiting = batch.calendar.allocation_error(activity, day)
         if waiting:
             return "allocation", waiting

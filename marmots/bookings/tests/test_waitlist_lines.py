@@ -353,3 +353,19 @@ def test_a_cancellation_request_the_manager_accepts_passes_the_place_on(house, m
     assert asked.code == actions.REQUESTED and statuses(lined) == ["waiting"]
     decide_request(manager, BookingRequest.objects.get(), accept=True, now=NOW)
     assert statuses(lined) == ["offered"]
+
+
+def test_a_family_cannot_join_where_bookings_need_the_managers_approval(house, manager):
+    """Where families only ask for bookings, a place from the line would skip the approval:
+    families are refused (nothing written), the manager may still add the child."""
+    full_day(house, 1)
+    house.evening.families_may_add = False
+    house.evening.save()
+    slot = loaded(house.snack_slot)
+    user, child = newcomer(house)
+    (outcome,) = waitlist.join(user, [Change(child, slot, THURSDAY)], now=NOW)
+    assert outcome.code == "not_bookable"
+    assert "sur demande validée par la structure" in outcome.message
+    assert not WaitlistEntry.objects.exists()
+    (outcome,) = waitlist.join(manager, [Change(child, slot, THURSDAY)], now=NOW)
+    assert outcome.code == "waitlisted"
