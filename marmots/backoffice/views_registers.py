@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from marmots.activities.models import Activity
-from marmots.bookings import fill, rules
+from marmots.bookings import capacity, fill, rules
 from marmots.bookings.context import load as load_calendar
-from marmots.bookings.models import Booking
+from marmots.bookings.models import Booking, SlotDay
 from marmots.core.access import staff_required
 from marmots.portal.frdates import long_date, month_label, shift_month
 
@@ -22,14 +22,23 @@ from .views_waitlist import mark_waiting, waiting_lines
 
 @dataclass
 class SlotRegister:
-    """One slot's register: its booked children, by age group when the slot has groups."""
+    """One slot's register: its booked children, by age group when the slot has groups; the
+    day's places (None: unlimited) and the places held (bookings and open waiting-list
+    offers), set by `mark_places`."""
 
     slot: object
     groups: list = field(default_factory=list)  # [(AgeGroupCapacity or None, [Booking])]
+    places: int | None = None
+    held: int = 0
 
     @property
     def count(self):
         return sum(len(rows) for _, rows in self.groups)
+
+    @property
+    def offered(self):
+        """Places offered from the waiting list, not answered yet."""
+        return max(0, self.held - self.count)
 
 
 def _by_name(bookings):
@@ -82,6 +91,18 @@ def day_register(request, activities, day):
     return registers, _by_name(late)
 
 
+def mark_places(registers, day):
+    """Set `places` (the day's own figure when the manager set one) and `held` on each slot
+    register of the day: two queries for the page."""
+    slot_registers = [register for _, slots in registers for register in slots]
+    slot_ids = [register.slot.pk for register in slot_registers]
+    slot_days = {row.slot_id: row for row in SlotDay.objects.filter(slot_id__in=slot_ids, date=day)}
+    held = capacity.taken_counts(slot_ids, day, day)
+    for register in slot_registers:
+        register.places = capacity.places_on(register.slot, slot_days.get(register.slot.pk))
+        register.held = held.get((register.slot.pk, day), 0)
+
+
 def _activities(request):
     return owned(request, Activity).filter(is_active=True).order_by("order", "name")
 
@@ -99,6 +120,7 @@ def register(request):
         activities = activities.filter(pk=chosen.pk)
     shown = list(activities.prefetch_related("slots__age_groups"))
     registers, late = day_register(request, shown, day)
+    mark_places(registers, day)
     mark_waiting(registers, day)
     one_day = datetime.timedelta(days=1)
     context = {

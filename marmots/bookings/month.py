@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Value, Wi
 from django.db.models.functions import Cast, RowNumber
 
 from marmots.activities.models import Activity, TimeSlot
+from marmots.core.french import ordinal
 from marmots.enrollments.models import Enrollment
 
 from . import capacity, context, deadlines, rules
@@ -269,11 +270,6 @@ def _live_entries(children, first, last):
     return {(e.child_id, e.slot_id, e.date): e for e in rows if e.child_id in child_ids}
 
 
-def ordinal(number):
-    """1 -> "1re", 2 -> "2e" (a position in the line: "en 2e position")."""
-    return "1re" if number == 1 else f"{number}e"
-
-
 def _booked_ages(slot_ids, first, last):
     """{(slot id, date): [ages of the children holding a place: booked, or offered one]}."""
     if not slot_ids:
@@ -437,7 +433,8 @@ def _waiting_cell(cell, entry):
         cell.text = f"jusqu'au {deadlines.fr_deadline(entry.offer_expires_at)}"
     else:
         cell.state = WAITING
-        cell.text = f"en {ordinal(entry.position)} position" if entry.position else ""
+        position = entry.position
+        cell.text = f"en {ordinal(position, feminine=True)} position" if position else ""
     return cell
 
 

@@ -1,13 +1,18 @@
-"""Allocation actions (CONTRACT: signatures fixed; bodies written by the allocation helper).
+"""Allocation of places on request: what every channel (portal, back-office, API) calls.
 
-Every channel (portal, back-office, API) calls these. Each owns its transaction, checks who acts,
-enforces every rule on the server, writes its audit entry ("allocation.*") and raises
-ValidationError with a French message (PermissionDenied for the wrong person) changing nothing.
+A period in allocation mode takes the families' requests until a closing date; the manager then
+ranks them by priority points, computes a proposal (never over the places or an age group's),
+adjusts it by hand and confirms it: granted days become bookings, the others join the waiting
+lists. Each action owns its transaction, checks who acts, enforces every rule on the server,
+writes its audit entry ("allocation.*") and raises ValidationError with a French message
+(PermissionDenied for the wrong person) changing nothing. The work is done in `configuring`,
+`requesting`, `proposing` and `confirming`; the rules themselves are pure (`ranking`, `proposal`).
 """
 
 from dataclasses import dataclass, field
 
 from . import common, configuring, proposing, requesting
+from .proposal import fill_rate
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,7 @@ class DayFill:
 
     @property
     def rate(self):
-        if not self.places:
-            return None
-        return (self.taken + self.granted) / self.places
+        return fill_rate(self.places, self.taken, self.granted)
 
 
 @dataclass
@@ -77,7 +80,8 @@ def save_request(
     """Create or replace the family's active request for `period` (allocation mode, before its
     closing date): `wishes` is a list of WishInput for the actor's own children (a manager may
     act for a family: then every child must be of one family). Each child needs a validated
-    enrollment for the slot's activity covering the day; each day must be one the activity
+    enrollment for the slot's activity covering the day, and an age group of the slot taking
+    children of its age that day (when the slot has groups); each day must be one the activity
     runs in that period. Returns the AllocationRequest.
 
     Replacing keeps the request's `created_at` (its first sending): the date of the request is
@@ -102,7 +106,9 @@ def propose(actor, allocation, *, now=None):
     """Rank the active requests (criteria facts gathered now, stored on each request: score,
     rank, criteria) and compute the proposal (`AllocationWish.proposed`), never over capacity.
     Allowed after the requests' closing date, while not confirmed; recomputing discards hand
-    adjustments. Returns a ProposalView."""
+    adjustments. A wish no age group of its slot takes (groups edited after the request) is
+    refused at once (`outcome` "refused", with its reason), out of the proposal. Returns a
+    ProposalView."""
     return proposing.propose(actor, allocation, now=now)
 
 
@@ -120,7 +126,8 @@ def proposal(allocation):
 
 def confirm(actor, allocation, *, now=None):
     """Apply the proposal in one transaction: bookings for granted wishes, waiting-list entries
-    (bookings.WaitlistEntry, source "allocation") for the others in rank order, outcomes and
+    (bookings.WaitlistEntry, source "allocation") for the others in rank order, except the
+    children no age group of the slot takes that day (refused, never waitlisted), outcomes and
     reasons stored on each wish, the period's `allocated_at` set (from then families book the
     remaining places first come, first served), and every family e-mailed its result after
     commit. Returns the allocation.

@@ -10,7 +10,7 @@ from marmots.activities.models import Period
 from marmots.bookings import context
 from marmots.bookings.deadlines import fr_deadline
 from marmots.bookings.models import Booking
-from marmots.bookings.rules import fr_day
+from marmots.bookings.rules import fr_day, group_for
 from marmots.core.access import family_of, is_manager
 from marmots.enrollments.models import Enrollment
 from marmots.portal.frdates import long_datetime
@@ -112,7 +112,8 @@ def open_for_requests(period, allocation, now):
 
 def wishes(period, wishes):
     """Every wish names a child enrolled (validated) in the slot's activity on a day the
-    activity runs in `period`, once; the preference is a whole number from 1. Raises one
+    activity runs in `period`, once, of an age one of the slot's age groups takes (when it has
+    groups); the preference is a whole number from 1. Raises one
     ValidationError listing every problem."""
     errors = []
     first = min(w.date for w in wishes)
@@ -160,7 +161,18 @@ def _wish_error(period, calendar, enrollments, booked, seen, wish):
         )
     if key in booked:
         return f"{name} a déjà une place le {when}."
-    return None
+    return _age_error(calendar.age_groups.get(slot.pk, ()), child, activity, day)
+
+
+def _age_error(groups, child, activity, day):
+    """The slot has age groups and none takes the child at its age that day."""
+    age = child.age_on(day)
+    if not groups or group_for(age, groups) is not None:
+        return None
+    return (
+        f"Aucune place n'est prévue pour les enfants de {age} ans à « {activity.name} » : "
+        f"{child.first_name} ne peut pas y être accueilli(e) le {fr_day(day)}."
+    )
 
 
 def _enrollments(wishes, first, last):

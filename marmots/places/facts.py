@@ -108,14 +108,37 @@ def criteria(period, requests):
     return result
 
 
-def units(requests):
+def days(requests):
+    """{(slot id, date)} asked by the requests."""
+    return {(w.slot_id, w.date) for r in requests for w in r.wishes.all()}
+
+
+def unhosted(requests, rooms):
+    """[(wish, age)]: the wishes of children no age group of their slot takes at their age that
+    day (groups edited, or a birth date corrected, after the request). Such a child can never
+    get a place there: the wish is refused and left out of the units (its brothers and sisters
+    are served without it)."""
+    result = []
+    for request in requests:
+        for wish in request.wishes.all():
+            age = wish.child.age_on(wish.date)
+            if proposal.without_group(rooms[(wish.slot_id, wish.date)], age):
+                result.append((wish, age))
+    return result
+
+
+def units(requests, leave_out=()):
     """(units, {unit key: [wishes]}): one unit per request, slot and day, its children together.
-    The unit's preference is the best (lowest) of its wishes'."""
+    The unit's preference is the best (lowest) of its wishes'. `leave_out`: ids of wishes out
+    of the allocation (refused)."""
     grouped = {}
     ranks = {}
+    leave_out = set(leave_out)
     for request in requests:
         ranks[request.pk] = request.rank or 0
         for wish in request.wishes.all():
+            if wish.pk in leave_out:
+                continue
             grouped.setdefault((request.pk, wish.slot_id, wish.date), []).append(wish)
     result = []
     for key, wishes in sorted(grouped.items()):

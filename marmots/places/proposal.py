@@ -64,6 +64,12 @@ def group_of(age, groups):
     return next((g for g in groups if g.holds(age)), None)
 
 
+def without_group(room, age):
+    """True when `room` has age groups and none takes children of `age`: such a child never
+    gets a place there."""
+    return bool(room.groups) and group_of(age, room.groups) is None
+
+
 def blocker(room, ages_in, ages):
     """The Block keeping the children aged `ages` out of `room`, where `ages_in` already hold
     places; None when they all fit."""
@@ -135,6 +141,14 @@ def left_out(rooms, units, granted):
     return None
 
 
+def fill_rate(places, taken, granted):
+    """The share of `places` held once `granted` are added to the `taken` ones (None when the
+    places are unlimited or nil)."""
+    if not places:
+        return None
+    return (taken + granted) / places
+
+
 @dataclass(frozen=True)
 class Fill:
     places: int | None
@@ -144,9 +158,7 @@ class Fill:
 
     @property
     def rate(self):
-        if not self.places:
-            return None
-        return (self.taken + self.granted) / self.places
+        return fill_rate(self.places, self.taken, self.granted)
 
 
 def fill_rates(units, rooms, granted):

@@ -10,7 +10,7 @@ from marmots.bookings.deadlines import fr_deadline
 from marmots.bookings.rules import age_on, fr_day
 from marmots.core.audit import record
 
-from . import actions, checks, common, facts, ranking
+from . import actions, checks, common, facts, ranking, reasons
 from . import proposal as rules
 from .models import Allocation, AllocationRequest, AllocationWish
 
@@ -47,16 +47,24 @@ def propose(actor, allocation, *, now=None):
                 result.as_json(),
             )
         AllocationRequest.objects.bulk_update(requests, ["score", "rank", "criteria"])
-        units, grouped = facts.units(requests)
-        rooms = facts.rooms(period.structure, common.slots_of(requests), {u.day for u in units})
+        rooms = facts.rooms(period.structure, common.slots_of(requests), facts.days(requests))
+        refused = facts.unhosted(requests, rooms)
+        units, grouped = facts.units(requests, leave_out=[w.pk for w, _ in refused])
         granted = rules.allocate(units, rooms)
         wishes = []
         for key, unit_wishes in grouped.items():
             for wish in unit_wishes:
-                wish.proposed = key in granted
-                wish.adjusted_by = wish.adjusted_at = None
+                wish.proposed, wish.outcome, wish.reason = key in granted, "", ""
                 wishes.append(wish)
-        AllocationWish.objects.bulk_update(wishes, ["proposed", "adjusted_by", "adjusted_at"])
+        for wish, age in refused:
+            wish.proposed, wish.outcome = False, AllocationWish.REFUSED
+            wish.reason = reasons.no_group(age)
+            wishes.append(wish)
+        for wish in wishes:
+            wish.adjusted_by = wish.adjusted_at = None
+        AllocationWish.objects.bulk_update(
+            wishes, ["proposed", "outcome", "reason", "adjusted_by", "adjusted_at"]
+        )
         allocation.status = Allocation.PROPOSED
         allocation.proposed_at, allocation.proposed_by = now, actor
         allocation.save(update_fields=["status", "proposed_at", "proposed_by"])
@@ -67,7 +75,8 @@ def propose(actor, allocation, *, now=None):
             after={
                 "requests": len(requests),
                 "granted": sum(1 for w in wishes if w.proposed),
-                "waiting": sum(1 for w in wishes if not w.proposed),
+                "waiting": sum(1 for w in wishes if not w.proposed and not w.outcome),
+                "refused": len(refused),
             },
         )
     return view(allocation)
@@ -89,6 +98,8 @@ def adjust(actor, wish, granted, *, now=None):
             raise ValidationError("Cette demande a été retirée par la famille.")
         same_day = AllocationWish.objects.filter(slot_id=wish.slot_id, date=wish.date)
         unit = list(same_day.filter(request=request).select_related("child").order_by("child_id"))
+        _check_not_refused(next(w for w in unit if w.pk == wish.pk))
+        unit = [w for w in unit if w.outcome != AllocationWish.REFUSED]
         names = common.names(w.child for w in unit)
         if granted:
             others = same_day.filter(
@@ -126,12 +137,23 @@ def adjust(actor, wish, granted, *, now=None):
     return view(allocation)
 
 
+def _check_not_refused(wish):
+    if wish.outcome == AllocationWish.REFUSED:
+        raise ValidationError(
+            f"{wish.child.first_name}, {fr_day(wish.date)} : {wish.reason} Ce jour ne peut pas "
+            "être attribué (recalculez la proposition si les tranches d'âge ont changé)."
+        )
+
+
 def view(allocation):
     """The ProposalView; once confirmed, `taken` leaves out the allocation's own bookings and
     `granted` counts the days booked."""
     requests = list(common.active_requests(allocation))
     confirmed = allocation.status == Allocation.CONFIRMED
-    units, grouped = facts.units(requests)
+    refused = [
+        w.pk for r in requests for w in r.wishes.all() if w.outcome == AllocationWish.REFUSED
+    ]
+    units, grouped = facts.units(requests, leave_out=refused)
     excluding = None
     if confirmed:
         excluding = AllocationWish.objects.filter(

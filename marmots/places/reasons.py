@@ -12,6 +12,11 @@ def standing(request):
     return f"votre rang : {request.rank}, {score} point{'s' if score > 1 else ''}"
 
 
+def no_group(age):
+    """The reason a child no age group of the slot takes is refused."""
+    return f"Aucune place n'est prévue pour les enfants de {age} ans ce jour-là."
+
+
 def _limit(block):
     if block.kind == proposal.GROUP:
         return f"{block.group.capacity} places pour les {block.group.label}"
@@ -35,7 +40,7 @@ def why_not(unit, request, wishes, room, outcomes=None):
     if block is None:
         return f"Place non attribuée ({rank})."
     if block.kind == proposal.NO_GROUP:
-        return f"Aucune place n'est prévue pour les enfants de {block.age} ans ce jour-là."
+        return no_group(block.age)
     if block.needed > 1 and block.free > 0:
         free = f"{block.free} place{'s' if block.free > 1 else ''}"
         where = f"pour les {block.group.label}" if block.kind == proposal.GROUP else "ce jour-là"

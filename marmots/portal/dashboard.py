@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from marmots.core.french import ordinal
 from marmots.families.fields import CHILD_FIELD_LABELS, GUARDIAN_FIELD_LABELS
 
 from .frdates import long_date, long_datetime
@@ -117,7 +118,7 @@ def waitlist_entry(entry, position):
     label, link = entry.get_status_display(), reverse("portal:waitlist") + f"#entree-{entry.pk}"
     link_label = "Voir la liste d'attente"
     if entry.status == "waiting" and position:
-        label = f"En attente : {'1re' if position == 1 else f'{position}e'} position"
+        label = f"En attente : {ordinal(position, feminine=True)} position"
     elif entry.status == "offered":
         label = f"Place proposée jusqu'au {long_datetime(entry.offer_expires_at)}"
         link, link_label = reverse("portal:waitlist_offer", args=[entry.token]), "Répondre"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from marmots.activities.models import Activity, Period, TimeSlot
 from marmots.bookings import actions, capacity, context, waitlist
 from marmots.bookings.models import WaitlistEntry
-from marmots.bookings.month import ordinal
+from marmots.core.french import ordinal
 from marmots.enrollments.models import Enrollment
 from marmots.families.models import Family
 from marmots.places import actions as places
@@ -225,8 +225,9 @@ def _waiting_part(structure, now):
         return ""
     position = waitlist.positions([entry])[entry.pk]
     child, slot = entry.child, entry.slot
+    place = ordinal(position, feminine=True)
     return (
-        f"{child.first_name} {child.last_name} en {ordinal(position)} position sur la liste "
+        f"{child.first_name} {child.last_name} en {place} position sur la liste "
         f"d'attente du {long_date(entry.date)} ({slot.activity.name}, {slot.label}) : Gestion > "
         "Listes d'attente, Portail > Liste d'attente"
     )
