@@ -46,8 +46,13 @@ def unpublish_document(document, *, actor):
 
 
 def delete_closure(closure, *, actor):
-    """Remove a closure (the structure opens again on those days)."""
+    """Remove a closure (the structure opens again on those days): their free places go to the
+    waiting lists in the same transaction."""
+    from marmots.bookings import waitlist
+
     with transaction.atomic():
         before = _snapshot(closure)
         record(actor, "closure.delete", closure, before=before)
+        structure, first, last = closure.structure, closure.start_date, closure.end_date
         closure.delete()
+        waitlist.reopened(structure, first, last)

@@ -309,7 +309,8 @@ class StructureForm(forms.ModelForm):
         label="Durée d'une offre de place (heures)",
         help_text="Quand une place se libère, la première famille de la liste d'attente a ce "
         "délai pour l'accepter (jamais au-delà du début de la séance). 0 : la place lui est "
-        "attribuée aussitôt, sans offre.",
+        "attribuée aussitôt, sans offre, si elle peut encore l'annuler sans frais (sinon, "
+        "elle lui est proposée pendant 24 heures).",
         required=False,
         min_value=0,
         max_value=168,

@@ -52,7 +52,8 @@ class Structure(models.Model):
         "durée d'une offre de place (heures)",
         default=24,
         help_text="Quand une place se libère, la première famille de la liste d'attente a ce "
-        "délai pour l'accepter. 0 : la place lui est réservée aussitôt, sans offre.",
+        "délai pour l'accepter. 0 : la place lui est réservée aussitôt, sans offre, tant que le "
+        "jour peut être annulé sans frais (ensuite, elle lui est proposée pendant 24 heures).",
     )
 
     class Meta:

@@ -68,7 +68,8 @@ def _snap(booking):
     return snapshot(booking, fields=AUDITED)
 
 
-def _structure_of(changes):
+def structure_of(changes):
+    """The one structure the changes concern (ValidationError in French if several)."""
     structures = {c.slot.activity.structure_id for c in changes}
     if len(structures) != 1:
         raise ValidationError("Une même demande ne peut concerner qu'une structure à la fois.")
@@ -86,14 +87,17 @@ def acting_for_family(actor, children, structure):
     raise PermissionDenied("Vous ne pouvez pas gérer les réservations de cet enfant.")
 
 
-def _unique(changes):
+def unique(changes):
+    """The distinct changes (one per child, slot and day), by day, time and child."""
     seen = {}
     for change in changes:
         seen.setdefault(change.key, change)
     return sorted(seen.values(), key=lambda c: (c.date, c.slot.start_time, c.child.pk))
 
 
-def _validated_enrollments(changes):
+def validated_enrollments(changes):
+    """The validated enrollments the changes' children may have for their activities and days
+    (one query; `enrollment_for` picks a change's own)."""
     children = {c.child.pk for c in changes}
     activities = {c.slot.activity_id for c in changes}
     first, last = min(c.date for c in changes), max(c.date for c in changes)
@@ -108,7 +112,9 @@ def _validated_enrollments(changes):
     )
 
 
-def _enrollment_for(enrollments, change):
+def enrollment_for(enrollments, change):
+    """The enrollment among `enrollments` covering the change's child, activity and day, or
+    None."""
     return next(
         (
             e
@@ -163,7 +169,7 @@ def _closed_message(calendar, activity, slot, day, now):
     return None
 
 
-class _Batch:
+class Batch:
     """The state one booking transaction works on: loaded once, after the locks."""
 
     def __init__(self, actor, changes, on_behalf, now, late_seen=None):
@@ -175,7 +181,7 @@ class _Batch:
             max(c.date for c in changes),
         )
         self.slot_days = capacity.lock_slot_days((c.slot.pk, c.date) for c in changes)
-        self.enrollments = _validated_enrollments(changes)
+        self.enrollments = validated_enrollments(changes)
         self.live = _live_bookings(changes)
         self._annual = {}
 
@@ -188,7 +194,8 @@ class _Batch:
         return self.calendar.age_groups.get(slot.pk, [])
 
 
-def _refuse(change, code, message):
+def refuse(change, code, message):
+    """The Outcome of a change refused for `code` (see Outcome), with its French message."""
     return Outcome(change, REFUSED, message, code=code)
 
 
@@ -197,7 +204,7 @@ def _book_error(batch, change):
     ahead."""
     child, slot, day = change.child, change.slot, change.date
     activity = slot.activity
-    if _enrollment_for(batch.enrollments, change) is None:
+    if enrollment_for(batch.enrollments, change) is None:
         return "not_enrolled", (
             f"{child.first_name} n'a pas d'inscription validée à « {activity.name} » "
             f"pour le {rules.fr_day(day)}."
@@ -235,14 +242,14 @@ def _book_error(batch, change):
 def _book_one(batch, change):
     error = _book_error(batch, change)
     if error:
-        return _refuse(change, *error)
+        return refuse(change, *error)
     existing = batch.live.get(change.key)
     if existing is not None and existing.status == Booking.BOOKED:
-        return _refuse(
+        return refuse(
             change, "already", f"{change.child.first_name} est déjà inscrit(e) ce jour-là."
         )
     if existing is not None and not batch.on_behalf:
-        return _refuse(
+        return refuse(
             change,
             "already",
             f"La séance de {change.child.first_name} ce jour-là a été annulée hors délai ou "
@@ -258,14 +265,14 @@ def _book_one(batch, change):
         batch.age_groups(change.slot),
     )
     if full:
-        return _refuse(change, "full", full)
+        return refuse(change, "full", full)
     if existing is not None:
         return _reinstate(batch, change, existing)
     booking = Booking.objects.create(
         child=change.child,
         slot=change.slot,
         date=change.date,
-        enrollment=_enrollment_for(batch.enrollments, change),
+        enrollment=enrollment_for(batch.enrollments, change),
         with_apc=change.with_apc,
         booked_by=batch.actor,
         booked_on_behalf=batch.on_behalf,
@@ -308,7 +315,7 @@ def _ask(batch, change, action):
         child=change.child, slot=change.slot, date=change.date, status=BookingRequest.PENDING
     ).first()
     if pending is not None:
-        return _refuse(change, "pending_request", "Une demande est déjà en attente pour ce jour.")
+        return refuse(change, "pending_request", "Une demande est déjà en attente pour ce jour.")
     request = BookingRequest.objects.create(
         child=change.child,
         slot=change.slot,
@@ -336,11 +343,11 @@ def _ask(batch, change, action):
 def _cancel_one(batch, change):
     booking = batch.live.get(change.key)
     if booking is None or booking.status != Booking.BOOKED:
-        return _refuse(change, "no_booking", "Il n'y a pas de réservation active ce jour-là.")
+        return refuse(change, "no_booking", "Il n'y a pas de réservation active ce jour-là.")
     activity = change.slot.activity
     window = batch.calendar.window(batch.now, activity, change.slot, change.date)
     if window == deadlines.STARTED and not batch.on_behalf:
-        return _refuse(
+        return refuse(
             change, "started", "La séance a déjà commencé : elle ne peut plus être annulée."
         )
     if not activity.families_may_cancel and not batch.on_behalf:
@@ -348,7 +355,7 @@ def _cancel_one(batch, change):
     late = window != deadlines.FREE
     if late and _late_unseen(batch, change):
         limit = deadlines.fr_deadline(batch.calendar.deadline(activity, change.slot, change.date))
-        return _refuse(
+        return refuse(
             change,
             "deadline",
             f"Le délai d'annulation sans frais est passé depuis l'affichage de la page (le "
@@ -405,14 +412,14 @@ def apply_changes(actor, *, add=(), cancel=(), now=None, dry_run=False, late_see
     late (billed); any other that has become late since is refused rather than billed.
     """
     now = now or timezone.now()
-    add, cancel = _unique(add), _unique(cancel)
+    add, cancel = unique(add), unique(cancel)
     changes = cancel + add
     if not changes:
         return []
-    structure = _structure_of(changes)
+    structure = structure_of(changes)
     on_behalf = acting_for_family(actor, {c.child for c in changes}, structure)
     with transaction.atomic():
-        batch = _Batch(actor, changes, on_behalf, now, late_seen)
+        batch = Batch(actor, changes, on_behalf, now, late_seen)
         outcomes = [_cancel_one(batch, c) for c in cancel]
         _give_freed(batch, outcomes)
         outcomes += [_book_one(batch, c) for c in add]

@@ -227,7 +227,8 @@ class WaitlistEntry(models.Model):
     The line is ordered by `queued_at`, then id (`waitlist.LINE_ORDER`); a child's position is
     one plus the live entries (waiting or offered) before it. An entry offered a place holds
     that place until it answers or its offer expires: capacity counts it as taken
-    (`capacity.full_error`), so nobody else books it meanwhile.
+    (`capacity.full_error`), so nobody else books it meanwhile. Siblings who joined together
+    share a `group` (each keeps its own entry, position and answer).
     """
 
     WAITING = "waiting"
@@ -273,9 +274,15 @@ class WaitlistEntry(models.Model):
     offered_at = models.DateTimeField("place proposée le", null=True, blank=True)
     offer_expires_at = models.DateTimeField("offre valable jusqu'au", null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    booking = models.OneToOneField(
-        Booking, models.PROTECT, null=True, blank=True, related_name="waitlist_entry"
+    # The booking the entry obtained. A foreign key, not one-to-one: a child's row of a day
+    # cancelled late (or declared absent) is booked again when the child, put back on the line,
+    # obtains a place again, and both entries keep it.
+    booking = models.ForeignKey(
+        Booking, models.PROTECT, null=True, blank=True, related_name="waitlist_entries"
     )
+    # Brothers and sisters who joined the line of this slot-day together (one join, or one
+    # allocation unit) share a group: places go to them together or not at all.
+    group = models.CharField("frères et sœurs inscrits ensemble", max_length=32, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"

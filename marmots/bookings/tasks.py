@@ -49,6 +49,7 @@ def send_opening_reminder(reminder_id):
 
 OFFER_PATH = "/portail/liste-attente/offre/{token}/"
 WAITLIST_PATH = "/portail/liste-attente/"
+BOOKING_PATH = "/portail/reservations/{pk}/"
 
 
 def _guardian_messages(family, subject, body):
@@ -58,51 +59,64 @@ def _guardian_messages(family, subject, body):
     return [EmailMessage(subject, body, to=[g.user.email]) for g in guardians if g.user.email]
 
 
-def _waitlist_context(entry):
+def _names(entries):
+    names = [e.child.first_name for e in entries]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def _waitlist_context(entries):
     from marmots.portal.frdates import long_date
 
+    site = settings.SITE_URL.rstrip("/")
+    for entry in entries:
+        entry.offer_url = site + OFFER_PATH.format(token=entry.token)
+        entry.booking_url = site + BOOKING_PATH.format(pk=entry.booking_id)
+        entry.expires = long_datetime(entry.offer_expires_at) if entry.offer_expires_at else ""
+    first = entries[0]
     return {
-        "entry": entry,
-        "child": entry.child,
-        "structure": entry.slot.activity.structure,
-        "day": long_date(entry.date),
-        "expires": long_datetime(entry.offer_expires_at) if entry.offer_expires_at else "",
-        "offer_url": settings.SITE_URL.rstrip("/") + OFFER_PATH.format(token=entry.token),
-        "waitlist_url": settings.SITE_URL.rstrip("/") + WAITLIST_PATH,
+        "entries": entries,
+        "entry": first,
+        "child": first.child,
+        "names": _names(entries),
+        "structure": first.slot.activity.structure,
+        "day": long_date(first.date),
+        "expires": first.expires,
+        "same_expiry": len({e.offer_expires_at for e in entries}) == 1,
+        "waitlist_url": site + WAITLIST_PATH,
     }
 
 
-def _send_waitlist(entry_id, status, template, subject):
+def _send_waitlist(entry_ids, status, template, subjects):
+    """E-mail the guardians about the entries `entry_ids` (one child, or siblings of one line
+    served together) still in `status`; `subjects`: (one child, several)."""
     from .models import WaitlistEntry
 
-    entry = (
+    ids = [entry_ids] if isinstance(entry_ids, int) else list(entry_ids)
+    entries = list(
         WaitlistEntry.objects.select_related("child__family", "slot__activity__structure")
-        .filter(pk=entry_id)
-        .first()
+        .filter(pk__in=ids, status=status)
+        .order_by("child__first_name", "pk")
     )
-    if entry is None or entry.status != status:
+    if not entries:
         return 0  # answered or passed on before the e-mail went out
-    context = _waitlist_context(entry)
+    context = _waitlist_context(entries)
     body = render_to_string(template, context)
-    subject = f"{subject} – {entry.child.first_name}, {context['day']}"
-    return get_connection().send_messages(_guardian_messages(entry.child.family, subject, body))
+    subject = f"{subjects[len(entries) > 1]} – {context['names']}, {context['day']}"
+    family = entries[0].child.family
+    return get_connection().send_messages(_guardian_messages(family, subject, body))
 
 
 @task()
-def send_waitlist_offer(entry_id):
-    """E-mail the guardians: a place is offered until a deadline, with the accept/decline link."""
-    return (
-        _send_waitlist(
-            entry_id, "offered", "bookings/emails/waitlist_offer.txt", "Une place s'est libérée"
-        )
-        or 0
-    )
+def send_waitlist_offer(entry_ids):
+    """E-mail the guardians: a place (one per child of a group of siblings, in one message) is
+    offered until a deadline, with each child's accept/decline link."""
+    subjects = ("Une place s'est libérée", "Des places se sont libérées")
+    return _send_waitlist(entry_ids, "offered", "bookings/emails/waitlist_offer.txt", subjects) or 0
 
 
 @task()
-def send_waitlist_booked(entry_id):
-    """E-mail the guardians: a place freed was booked for their child (no offer asked)."""
-    return (
-        _send_waitlist(entry_id, "booked", "bookings/emails/waitlist_booked.txt", "Place obtenue")
-        or 0
-    )
+def send_waitlist_booked(entry_ids):
+    """E-mail the guardians: a place freed was booked for their child (or each of the siblings
+    waiting together), no offer asked, with a link to each booking."""
+    subjects = ("Place obtenue", "Places obtenues")
+    return _send_waitlist(entry_ids, "booked", "bookings/emails/waitlist_booked.txt", subjects) or 0

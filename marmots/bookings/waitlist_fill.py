@@ -8,12 +8,19 @@ transaction that freed the places, and always in this order:
 3. on a day the activity is closed, nothing is given;
 4. each waiting entry, in line order, gets a place if one is free for its child. Age groups
    count: a 7-year-old waiting cannot take a 3-5 place, so it keeps its rank and the next
-   4-year-old in line gets it. The place is booked at once when the structure's
-   `waitlist_offer_hours` is 0, else offered (and held) until min(now + hours, session start).
+   4-year-old in line gets it. Brothers and sisters who joined together (one `group`) are served
+   together: only when there is a place for each of them still waiting, all in the same fill;
+   until then they keep their rank and those behind may take the places, so no place stays
+   free while someone who fits waits. The place is booked at once when the structure's
+   `waitlist_offer_hours` is 0 and the day may still be cancelled free of charge; else it is
+   offered (and held) until min(now + hours, session start), 24 hours when offers are off but
+   the free-cancellation deadline has passed (a booking made then could not be cancelled
+   without charge: the family says yes first).
 
-An entry whose child already holds a booking that day (booked directly) is closed as booked; one
-whose enrollment is no longer validated lapses. The e-mails go after commit, and only if the
-entry is still in the state they announce (`tasks.py`).
+An entry whose child already holds a booking that day (booked directly) is closed as booked,
+linked to it (an offered one too: its place goes on); one whose enrollment is no longer
+validated lapses. The e-mails go after commit, one per family and group of siblings, and only
+for the entries still in the state they announce (`tasks.py`).
 """
 
 import datetime
@@ -31,6 +38,7 @@ from .models import Booking, WaitlistEntry
 LINE_ORDER = ("queued_at", "id")
 NO_ENROLLMENT = "L'inscription de l'enfant à cette activité n'est plus validée."
 ALREADY_BOOKED = "L'enfant a été réservé directement ce jour-là."
+LATE_OFFER_HOURS = 24  # an offer's time when offers are off but the free cancellation is past
 
 
 def live_line(slot_id, day):
@@ -101,6 +109,20 @@ def places_changed(slot_id, now=None):
     return fill_freed(keys, now) if keys else []
 
 
+def reopened(structure, first_day, last_day, now=None):
+    """A closure of `structure` from `first_day` to `last_day` was lifted: the places of those
+    days (to come) go to their lines, in the caller's transaction."""
+    now = now or timezone.now()
+    keys = set(
+        WaitlistEntry.objects.filter(
+            slot__activity__structure=structure,
+            status=WaitlistEntry.WAITING,
+            date__range=(max(first_day, timezone.localdate(now)), last_day),
+        ).values_list("slot_id", "date")
+    )
+    return fill_freed(keys, now) if keys else []
+
+
 def fill(slot_day, now):
     """Give the places free on `slot_day` (locked by the caller) to its line; returns the
     entries offered a place or booked."""
@@ -121,94 +143,128 @@ def run(slot_day, now):
     if not waiting:
         return result
     slot = TimeSlot.objects.select_related("activity__structure").get(pk=slot_day.slot_id)
-    day = slot_day.date
-    starts = deadlines.session_start(day, slot.start_time)
+    starts = deadlines.session_start(slot_day.date, slot.start_time)
     if now >= starts:
         for entry in waiting:
             close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse")
         return result
-    calendar = context.load(slot.activity.structure, day, day)
-    if calendar.closed_reason(slot.activity, day):
+    calendar = context.load(slot.activity.structure, slot_day.date, slot_day.date)
+    if calendar.closed_reason(slot.activity, slot_day.date):
         return result
-    line = _Line(slot, slot_day, calendar.age_groups.get(slot.pk, []))
+    line = _Line(slot, slot_day, calendar, now)
+    for entry in entries:
+        if entry.status == WaitlistEntry.OFFERED and _booked_already(line, entry, now):
+            line.release(entry.child)  # booked directly while offered: the offer's place goes on
+    served = set()
     for entry in waiting:
-        if _serve(line, entry, now, starts):
-            result.served.append(entry)
+        if entry.pk not in served:
+            members = [e for e in waiting if e.group == entry.group] if entry.group else [entry]
+            served.update(e.pk for e in members)
+            result.served += _serve(line, members, now, starts)
+    _notify(result.served)
     return result
 
 
 class _Line:
     """The places of one slot-day as `fill` gives them: counted once, kept up to date."""
 
-    def __init__(self, slot, slot_day, groups):
-        self.slot, self.day, self.groups = slot, slot_day.date, groups
+    def __init__(self, slot, slot_day, calendar, now):
+        self.slot, self.day = slot, slot_day.date
+        self.groups = calendar.age_groups.get(slot.pk, [])
         self.places = capacity.places_on(slot, slot_day)
         self.holders = capacity.held(slot.pk, slot_day.date)
+        in_time = calendar.window(now, slot.activity, slot, self.day) == deadlines.FREE
+        self.book_now = slot.activity.structure.waitlist_offer_hours == 0 and in_time
+        self.enrollments = {}
 
     def booking_of(self, child):
         return next((b for c, _, b in self.holders if c == child.pk and b is not None), None)
 
-    def has_place_for(self, child):
-        return (
-            rules.capacity_error(
-                places=self.places,
-                taken=len(self.holders),
-                age=rules.age_on(child.birth_date, self.day),
-                groups=self.groups,
-                taken_ages=[rules.age_on(born, self.day) for _, born, _ in self.holders],
+    def release(self, child):
+        """The offer of `child` no longer holds a place."""
+        self.holders.remove((child.pk, child.birth_date, None))
+
+    def has_places_for(self, children):
+        """True when there is a place for each of `children` at once (age groups included)."""
+        ages = [rules.age_on(born, self.day) for _, born, _ in self.holders]
+        for child in children:
+            age = rules.age_on(child.birth_date, self.day)
+            error = rules.capacity_error(
+                places=self.places, taken=len(ages), age=age, groups=self.groups, taken_ages=ages
             )
-            is None
-        )
+            if error is not None:
+                return False
+            ages.append(age)
+        return True
+
+    def enrolled(self, entry, now):
+        """The entry's child is still enrolled (its enrollment kept in `enrollments`); else
+        the entry lapses."""
+        if entry.pk not in self.enrollments:
+            self.enrollments[entry.pk] = enrollment_of(entry)
+            if self.enrollments[entry.pk] is None:
+                close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
+        return self.enrollments[entry.pk] is not None
 
 
-def _serve(line, entry, now, starts):
-    """Give `entry` a place if one is free for its child; True when it got one."""
-    child = entry.child
-    booking_id = line.booking_of(child)
+def _serve(line, members, now, starts):
+    """Give each of `members` (one entry, or siblings together) a place when there is one for
+    every one of them; returns those served."""
+    members = [e for e in members if not _booked_already(line, e, now)]
+    if len(members) > 1:  # a sibling no longer enrolled does not hold the others back
+        members = [e for e in members if line.enrolled(e, now)]
+    if not members or not line.has_places_for([e.child for e in members]):
+        return []  # an age group may be full: the next in line may fit
+    members = [e for e in members if line.enrolled(e, now)]
+    for entry in members:
+        _give(entry, line, line.enrollments[entry.pk], now, starts)
+        line.holders.append((entry.child.pk, entry.child.birth_date, None))
+    return members
+
+
+def _booked_already(line, entry, now):
+    booking_id = line.booking_of(entry.child)
     if booking_id is not None:
-        _settle(entry, booking_id, now)
-        return False
-    if not line.has_place_for(child):
-        return False  # its age group may be full: the next in line may fit
-    enrollment = enrollment_of(entry)
-    if enrollment is None:
-        close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
-        return False
-    _give(entry, line.slot, enrollment, now, starts)
-    line.holders.append((child.pk, child.birth_date, None))
-    return True
+        settle(entry, booking_id, None, now)
+    return booking_id is not None
 
 
-def _settle(entry, booking_id, now):
-    """The child was booked that day without the line (its place is already counted)."""
-    if WaitlistEntry.objects.filter(booking_id=booking_id).exists():
-        close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", ALREADY_BOOKED)
-        return
+def settle(entry, booking_id, actor, now):
+    """The child was booked that day without the line (its place is already counted): the
+    entry is closed as booked, linked to that booking."""
     before = snap(entry)
     entry.status, entry.booking_id, entry.closed_at = WaitlistEntry.BOOKED, booking_id, now
     entry.reason = ALREADY_BOOKED
     entry.save(update_fields=["status", "booking", "closed_at", "reason"])
-    audit(None, "waitlist.book", entry, before)
+    audit(actor, "waitlist.book", entry, before)
 
 
-def _give(entry, slot, enrollment, now, starts):
+def _give(entry, line, enrollment, now, starts):
     """The place goes to `entry`: booked at once, or offered for the structure's hours."""
-    from .tasks import send_waitlist_booked, send_waitlist_offer
-
-    hours = slot.activity.structure.waitlist_offer_hours
     before = snap(entry)
-    if hours == 0:
+    if line.book_now:
         book(entry, enrollment, entry.created_by, now)
         audit(None, "waitlist.book", entry, before)
-        transaction.on_commit(lambda: send_waitlist_booked.enqueue(entry.pk), robust=True)
         return
+    hours = line.slot.activity.structure.waitlist_offer_hours or LATE_OFFER_HOURS
     entry.status = WaitlistEntry.OFFERED
     entry.offered_at = now
     entry.offer_expires_at = min(now + datetime.timedelta(hours=hours), starts)
     entry.token = secrets.token_urlsafe(32)
     entry.save(update_fields=["status", "offered_at", "offer_expires_at", "token"])
     audit(None, "waitlist.offer", entry, before)
-    transaction.on_commit(lambda: send_waitlist_offer.enqueue(entry.pk), robust=True)
+
+
+def _notify(served):
+    """After commit, one e-mail per family and group of siblings (or entry) served."""
+    from .tasks import send_waitlist_booked, send_waitlist_offer
+
+    batches = {}
+    for entry in served:
+        batches.setdefault((entry.status, entry.group or entry.pk), []).append(entry.pk)
+    for (status, _), ids in batches.items():
+        task = send_waitlist_booked if status == WaitlistEntry.BOOKED else send_waitlist_offer
+        transaction.on_commit(lambda task=task, ids=ids: task.enqueue(ids), robust=True)
 
 
 def enrollment_of(entry):
@@ -225,7 +281,8 @@ def enrollment_of(entry):
 
 def book(entry, enrollment, actor, now):
     """The booking the entry obtains: a new row, or the child's own row of that day cancelled
-    late or declared absent, booked again (it is then billed as booked, not as cancelled)."""
+    late or declared absent, booked again (it is then billed as booked, not as cancelled). That
+    row may be the one an earlier entry of the child obtained: both entries keep the link."""
     booking = (
         Booking.objects.filter(child_id=entry.child_id, slot_id=entry.slot_id, date=entry.date)
         .exclude(status=Booking.CANCELLED)

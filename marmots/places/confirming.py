@@ -4,13 +4,13 @@ One transaction: the slot-days concerned are locked (sorted, like every booking)
 checked against the places counted now (refused, nothing changed, if it no longer fits), then
 in rank order each request's granted days are booked through the booking machinery
 (`bookings.actions.apply_changes`, the manager acting on the family's behalf: enrollment, day and
-places are checked again), brothers and sisters together or not at all. Every other wish joins
-its waiting list (source "allocation"), in rank order; the places the proposal left free go to
-those lines at once (`waitlist.fill`). Each wish keeps its outcome and the reason, each family is
-e-mailed its result after commit.
+places are checked again), brothers and sisters together or not at all. A child no age group
+of the slot takes that day is refused (it could never leave a waiting list); every other wish
+joins its waiting list (source "allocation"), in rank order, the children of one unit as one
+group the line serves together; the places the proposal left free go to those lines at once
+(`waitlist.fill`). Each wish keeps its outcome and the reason, each family is e-mailed its
+result after commit.
 """
-
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +25,7 @@ from marmots.core.audit import record
 from . import checks, common, facts
 from . import proposal as rules
 from .models import Allocation, AllocationWish
-from .reasons import why_not
+from .reasons import no_group, why_not
 
 
 class _Refused(Exception):
@@ -45,10 +45,11 @@ def confirm(actor, allocation, *, now=None):
             raise ValidationError("Calculez d'abord la proposition, puis confirmez-la.")
         period = allocation.period
         requests = list(common.active_requests(allocation))
-        units, grouped = facts.units(requests)
-        slots = common.slots_of(requests)
-        slot_days = capacity.lock_slot_days(u.day for u in units)
-        rooms = facts.rooms(period.structure, slots, {u.day for u in units}, slot_days=slot_days)
+        slots, asked = common.slots_of(requests), facts.days(requests)
+        slot_days = capacity.lock_slot_days(asked)
+        rooms = facts.rooms(period.structure, slots, asked, slot_days=slot_days)
+        refused = _refuse_unhosted(requests, rooms)
+        units, grouped = facts.units(requests, leave_out=[w.pk for w in refused])
         granted = {k for k, wishes in grouped.items() if all(w.proposed for w in wishes)}
         _check_fits(rooms, units, granted, slots)
         _check_none_left_out(rooms, units, granted, grouped)
@@ -60,7 +61,7 @@ def confirm(actor, allocation, *, now=None):
         final = facts.rooms(period.structure, slots, {u.day for u in units}, slot_days=slot_days)
         waiting = _settle(order, booked, grouped, by_request, final)
         _queue(actor, waiting, by_request, slot_days, now)
-        wishes = [w for ws in grouped.values() for w in ws]
+        wishes = [w for ws in grouped.values() for w in ws] + refused
         AllocationWish.objects.bulk_update(
             wishes, ["outcome", "reason", "booking", "waitlist_entry"]
         )
@@ -73,6 +74,17 @@ def confirm(actor, allocation, *, now=None):
                 lambda pk=request.pk: send_allocation_result.enqueue(pk), robust=True
             )
     return allocation
+
+
+def _refuse_unhosted(requests, rooms):
+    """The wishes of children no age group of the slot takes that day, refused with the reason
+    (never waitlisted: they could not leave the line)."""
+    refused = []
+    for wish, age in facts.unhosted(requests, rooms):
+        wish.outcome, wish.reason = AllocationWish.REFUSED, no_group(age)
+        wish.booking = wish.waitlist_entry = None
+        refused.append(wish)
+    return refused
 
 
 def _settle(order, booked, grouped, by_request, final):
@@ -204,9 +216,10 @@ def _refusal(outcomes, wish):
 
 
 def _queue(actor, wishes, by_request, slot_days, now):
-    """Waiting-list entries for `wishes`, in rank order (then preference, day, child): the
-    line's order is `queued_at`, one microsecond apart. Then the places left free go to the
-    lines. A child already waiting keeps the entry it has."""
+    """Waiting-list entries for `wishes`, in rank order (then preference, day, child), each at
+    the end of its line (`waitlist.add_to_line`); the children of one unit still to queue share
+    a group, so the line serves them together. Then the places left free go to the lines. A
+    child already waiting keeps the entry it has."""
     if not wishes:
         return
     wishes.sort(
@@ -218,7 +231,7 @@ def _queue(actor, wishes, by_request, slot_days, now):
             w.child_id,
         )
     )
-    enrollments = booking_actions._validated_enrollments(_changes(wishes))
+    enrollments = booking_actions.validated_enrollments(_changes(wishes))
     live = {
         (e.child_id, e.slot_id, e.date): e
         for e in WaitlistEntry.objects.filter(
@@ -228,29 +241,45 @@ def _queue(actor, wishes, by_request, slot_days, now):
             status__in=WaitlistEntry.LIVE,
         )
     }
-    entries = {}
-    for position, wish in enumerate(wishes):
+    new = []
+    for wish in wishes:
         change = booking_actions.Change(wish.child, wish.slot, wish.date)
-        if booking_actions._enrollment_for(enrollments, change) is None:
+        if booking_actions.enrollment_for(enrollments, change) is None:
             wish.outcome = AllocationWish.REFUSED
             wish.reason = waitlist.NO_ENROLLMENT
-            continue
-        entry = live.get(change.key)
-        if entry is None:
-            entry = WaitlistEntry.objects.create(
-                child=wish.child,
-                slot=wish.slot,
-                date=wish.date,
-                source=WaitlistEntry.ALLOCATION,
-                queued_at=now + datetime.timedelta(microseconds=position),
-                created_by=by_request[wish.request_id].created_by,
-            )
-            waitlist._record(actor, "waitlist.join", entry)
-        wish.outcome, wish.waitlist_entry = AllocationWish.WAITLISTED, entry
-        entries[entry.pk] = wish
+        elif change.key in live:
+            wish.outcome, wish.waitlist_entry = AllocationWish.WAITLISTED, live[change.key]
+        else:
+            new.append(wish)
+    groups = _groups(new)
+    for wish in new:
+        wish.outcome = AllocationWish.WAITLISTED
+        wish.waitlist_entry = waitlist.add_to_line(
+            actor,
+            wish.child,
+            wish.slot,
+            wish.date,
+            source=WaitlistEntry.ALLOCATION,
+            now=now,
+            group=groups.get(_unit(wish), ""),
+            created_by=by_request[wish.request_id].created_by,
+        )
+    entries = {w.waitlist_entry.pk: w for w in wishes if w.outcome == AllocationWish.WAITLISTED}
     for key in sorted({(w.slot_id, w.date) for w in entries.values()}):
         for served in waitlist.fill(slot_days[key], now):
             wish = entries.get(served.pk)
             if wish is not None and served.status == WaitlistEntry.BOOKED:
                 wish.outcome, wish.booking = AllocationWish.BOOKED, served.booking
                 wish.reason = "Place obtenue sur la liste d'attente, juste après l'attribution."
+
+
+def _unit(wish):
+    return (wish.request_id, wish.slot_id, wish.date)
+
+
+def _groups(wishes):
+    """{unit: waiting-list group} for the units with several children to queue."""
+    units = {}
+    for wish in wishes:
+        units[_unit(wish)] = units.get(_unit(wish), 0) + 1
+    return {unit: waitlist.new_group() for unit, count in units.items() if count > 1}

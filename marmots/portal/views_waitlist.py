@@ -31,7 +31,10 @@ RECENT_MAX = 30
 def _offer_note(structure):
     hours = structure.waitlist_offer_hours
     if hours == 0:
-        return "si une place se libère, elle est réservée automatiquement et vous êtes prévenu"
+        return (
+            "si une place se libère, elle est réservée automatiquement et vous êtes prévenu "
+            "(après le délai d'annulation sans frais, elle vous est proposée pendant 24 h)"
+        )
     return (
         f"si une place se libère, elle vous est proposée par e-mail et vous avez {hours} h "
         "pour l'accepter"
@@ -44,14 +47,8 @@ def wait_lines(changes):
 
 
 def join_lists(user, changes):
-    """waitlist.join once per structure the changes concern; the outcomes in order."""
-    groups = {}
-    for change in changes:
-        groups.setdefault(change.slot.activity.structure_id, []).append(change)
-    outcomes = []
-    for group in groups.values():
-        outcomes += waitlist.join(user, group)
-    return outcomes
+    """The calendar's full days ticked, joined (siblings of one day together); the outcomes."""
+    return waitlist.join_by_structure(user, changes)
 
 
 def _entries(family):

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='structure',
             name='waitlist_offer_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text="Quand une place se libère, la première famille de la liste d'attente a ce délai pour l'accepter. 0 : la place lui est réservée aussitôt, sans offre.", verbose_name="durée d'une offre de place (heures)"),
+            field=models.PositiveSmallIntegerField(default=24, help_text="Quand une place se libère, la première famille de la liste d'attente a ce délai pour l'accepter. 0 : la place lui est réservée aussitôt, sans offre, tant que le jour peut être annulé sans frais (ensuite, elle lui est proposée pendant 24 heures).", verbose_name="durée d'une offre de place (heures)"),
         ),
         migrations.AddConstraint(
             model_name='period',

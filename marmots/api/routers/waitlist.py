@@ -6,8 +6,6 @@ only its own entries (another family's answers 404); a manager the entries of th
 they manage (staff read them).
 """
 
-from collections import defaultdict
-
 from ninja import Query, Router
 from ninja.errors import HttpError
 
@@ -130,15 +128,10 @@ def _joined(outcomes):
 def family_join(request, data: ChangesIn):
     """Join the waiting lists of full days, for one or several children: one outcome per
     distinct (child, slot, date), « waitlisted » with its position or refused with its reason
-    (« free » when a place is left: book it instead). A manager adds a child on the family's
-    behalf."""
-    changes = _changes(request, data)
-    by_structure = defaultdict(list)
-    for change in changes:
-        by_structure[change.slot.activity.structure_id].append(change)
-    outcomes = []
-    for batch in by_structure.values():
-        outcomes += waitlist.join(request.auth, batch)
+    (« free » when a place is left: book it instead). Brothers and sisters joining the same day
+    in one call are served together (a place for each, offered at once; each accepted on its
+    own). A manager adds a child on the family's behalf."""
+    outcomes = waitlist.join_by_structure(request.auth, _changes(request, data))
     joined = _joined(outcomes)
     positions = waitlist.positions(list(joined.values()))
     items = []
