@@ -9,6 +9,7 @@ from .schemas import Text
 
 STATES = "open : demandes ouvertes ; not_yet : pas encore ouvertes ; closed : closes, "
 STATES += "attribution en cours ; confirmed : attribution confirmée"
+HIDDEN = "Pour la famille : vide tant que l'attribution n'est pas confirmée"
 
 
 class WishIn(Schema):
@@ -54,9 +55,9 @@ class WishOut(Schema):
     slot: str
     date: datetime.date
     preference: int
-    proposed: bool | None = Field(..., description="Place proposée (avant confirmation)")
-    outcome: Literal["", "booked", "waitlisted", "refused"]
-    reason: str
+    proposed: bool | None = Field(..., description="Place proposée. " + HIDDEN)
+    outcome: Literal["", "booked", "waitlisted", "refused"] = Field(..., description=HIDDEN)
+    reason: str = Field(..., description=HIDDEN)
     booking_id: int | None
     waitlist_position: int | None = Field(..., description="Position en liste d'attente")
 
@@ -69,9 +70,9 @@ class RequestOut(Schema):
     declares_special_needs: bool
     note: str
     created_at: datetime.datetime = Field(..., description="Demande reçue le (départage)")
-    score: int | None
-    rank: int | None
-    criteria: list[CriterionOut]
+    score: int | None = Field(..., description=HIDDEN)
+    rank: int | None = Field(..., description=HIDDEN)
+    criteria: list[CriterionOut] = Field(..., description=HIDDEN)
     wishes: list[WishOut]
 
 

@@ -34,6 +34,11 @@ class WaitlistEntryOut(Schema):
         ..., description="Inscrit par la famille, la structure ou l'attribution des places"
     )
     with_apc: bool
+    group: str = Field(
+        ...,
+        description="Frères et sœurs inscrits ensemble : même valeur, servis ensemble (une place "
+        "pour chacun ou aucune) et placés en tête ensemble ; vide pour un enfant seul",
+    )
     created_at: datetime.datetime = Field(..., description="Inscrit sur la liste le")
     offer_expires_at: datetime.datetime | None = Field(
         ..., description="Place proposée : à accepter avant cette heure"

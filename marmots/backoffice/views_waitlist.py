@@ -68,6 +68,8 @@ class Row:
     position: int
     entry: object
     form: object = None
+    siblings: str = ""  # first names of the brothers and sisters served with it
+    can_promote: bool = False  # waiting, with someone else than its siblings ahead
 
 
 @dataclass
@@ -127,7 +129,12 @@ def _lines(request, live, page_keys, forms):
         )
         for position, entry in enumerate(line_entries, start=1):
             form = forms.get(entry.pk) or RemoveForm(prefix=f"r{entry.pk}")
-            line.rows.append(Row(position, entry, form if line.can_edit else None))
+            group = [e for e in line_entries if entry.group and e.group == entry.group]
+            others = [e.child.first_name for e in group if e.pk != entry.pk]
+            ahead = [e for e in line_entries[: position - 1] if e not in group]
+            can_promote = entry.status == WaitlistEntry.WAITING and bool(ahead)
+            edit = form if line.can_edit else None
+            line.rows.append(Row(position, entry, edit, and_list(others), can_promote))
         lines.append(line)
     return lines
 
@@ -190,11 +197,45 @@ def _who(entry):
     )
 
 
-def _now_status(entry):
+def and_list(names):
+    """ "Léa", "Léa et Tom", "Léa, Tom et Noé"."""
+    return " et ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _group_of(entry):
+    """The waiting brothers and sisters `promote` moves with `entry`, it included, in line
+    order; [] when it waits alone."""
+    if not entry.group:
+        return []
+    rows = WaitlistEntry.objects.filter(
+        slot_id=entry.slot_id, date=entry.date, group=entry.group, status=WaitlistEntry.WAITING
+    )
+    members = list(rows.select_related("child").order_by(*waitlist.LINE_ORDER))
+    return members if len(members) > 1 else []
+
+
+def _promoted(entry, members):
+    """The success message of a promotion, naming the siblings moved with the entry."""
+    if not members:
+        return f"{_who(entry)} passe en tête de la liste.{_now_status(entry)}"
+    children = [m.child for m in members]
+    if len({c.last_name for c in children}) > 1:
+        names = and_list([f"{c.first_name} {c.last_name}" for c in children])
+    else:
+        names = f"{and_list([c.first_name for c in children])} {entry.child.last_name}"
+    where = f"{entry.slot.activity.name}, {entry.slot.label}, {rules.fr_day(entry.date)}"
+    return f"{names} ({where}) passent en tête de la liste.{_now_status(entry, plural=True)}"
+
+
+def _now_status(entry, plural=False):
     if entry.status == WaitlistEntry.OFFERED:
         until = long_datetime(entry.offer_expires_at)
+        if plural:
+            return f" Des places étaient libres : elles leur sont proposées jusqu'au {until}."
         return f" Une place était libre : elle lui est proposée jusqu'au {until}."
     if entry.status == WaitlistEntry.BOOKED:
+        if plural:
+            return " Des places étaient libres : elles leur sont réservées."
         return " Une place était libre : elle lui est réservée."
     return ""
 
@@ -203,12 +244,13 @@ def _now_status(entry):
 @manager_required
 def promote(request, pk):
     entry = _managed_entry(request, pk)
+    members = _group_of(entry)
     try:
         entry = waitlist.promote(request.user, entry)
     except ValidationError as error:
         messages.error(request, f"{_who(entry)} : {' '.join(error.messages)}")
     else:
-        messages.success(request, f"{_who(entry)} passe en tête de la liste.{_now_status(entry)}")
+        messages.success(request, _promoted(entry, members))
     return redirect(_back(request))
 
 

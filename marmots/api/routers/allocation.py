@@ -30,7 +30,16 @@ NO_PERIOD = "Période introuvable ou sans attribution sur demande."
 # Serialization
 
 
-def _wish(wish, positions):
+def _wish(wish, positions, reveal=True):
+    shown = {
+        "proposed": wish.proposed,
+        "outcome": wish.outcome,
+        "reason": wish.reason,
+        "booking_id": wish.booking_id,
+        "waitlist_position": positions.get(wish.waitlist_entry_id),
+    }
+    if not reveal:
+        shown = {**shown, "proposed": None, "outcome": "", "reason": ""}
     return {
         "id": wish.pk,
         "child_id": wish.child_id,
@@ -39,15 +48,13 @@ def _wish(wish, positions):
         "slot": wish.slot.label,
         "date": wish.date,
         "preference": wish.preference,
-        "proposed": wish.proposed,
-        "outcome": wish.outcome,
-        "reason": wish.reason,
-        "booking_id": wish.booking_id,
-        "waitlist_position": positions.get(wish.waitlist_entry_id),
+        **shown,
     }
 
 
-def _request(req, wishes):
+def _request(req, wishes, reveal=True):
+    """A request and its wishes; `reveal` False (a family before the manager confirms) leaves
+    out the draft: proposal, score, rank, criteria, outcomes and reasons."""
     entries = [w.waitlist_entry for w in wishes if w.waitlist_entry_id]
     positions = waitlist.positions(entries) if entries else {}
     return {
@@ -58,10 +65,10 @@ def _request(req, wishes):
         "declares_special_needs": req.declares_special_needs,
         "note": req.note,
         "created_at": req.created_at,
-        "score": req.score,
-        "rank": req.rank,
-        "criteria": req.criteria or [],
-        "wishes": [_wish(w, positions) for w in wishes],
+        "score": req.score if reveal else None,
+        "rank": req.rank if reveal else None,
+        "criteria": (req.criteria or []) if reveal else [],
+        "wishes": [_wish(w, positions, reveal) for w in wishes],
     }
 
 
@@ -114,6 +121,13 @@ def _family_period(family, period_id):
         raise HttpError(404, NO_PERIOD) from None
 
 
+def _family_view(req):
+    """What a family may read of its request: the result only once the allocation is confirmed
+    (as on the portal), never the manager's draft."""
+    reveal = req.allocation.status == Allocation.CONFIRMED
+    return _request(req, _wishes_of(req), reveal)
+
+
 def _active(family, allocation):
     return (
         AllocationRequest.objects.for_family(family)
@@ -164,7 +178,7 @@ def request_get(request, period_id: int):
     mine = _active(family, allocation)
     if mine is None:
         raise HttpError(404, "Aucune demande pour cette période.")
-    return _request(mine, _wishes_of(mine))
+    return _family_view(mine)
 
 
 @router.put(
@@ -196,7 +210,7 @@ def request_put(request, period_id: int, data: RequestIn):
         declares_special_needs=data.declares_special_needs,
         note=data.note,
     )
-    return _request(saved, _wishes_of(saved))
+    return _family_view(saved)
 
 
 @router.delete(

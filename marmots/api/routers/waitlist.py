@@ -57,6 +57,7 @@ def _entry(entry, positions):
         "position": positions.get(entry.pk),
         "source": entry.source,
         "with_apc": entry.with_apc,
+        "group": entry.group,
         "created_at": entry.created_at,
         "offer_expires_at": entry.offer_expires_at if entry.status == entry.OFFERED else None,
         "booking_id": entry.booking_id,
@@ -236,7 +237,8 @@ def _managed(request, entry_id):
     tags=["Gestion"],
 )
 def manager_promote(request, entry_id: int):
-    """Put a waiting entry first in its line (recorded); when a place is free it gets it now."""
+    """Put a waiting entry first in its line (recorded), with the waiting brothers and sisters
+    of its `group`; when places are free for them they get them now."""
     entry = waitlist.promote(request.auth, _managed(request, entry_id))
     return _answer(entry, _manager_entry)
 

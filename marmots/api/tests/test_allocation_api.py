@@ -158,3 +158,21 @@ def test_staff_read_and_other_structures_get_404(two_requests, staff, other_mana
         assert post(other_api, adjust, {"granted": True}).status_code == 404
         assert post(other_api, base + "/confirm").status_code == 404
     assert Allocation.objects.get().status == Allocation.COLLECTING
+
+
+DRAFT = ("proposed", "outcome", "reason")
+
+
+def test_a_family_reads_no_draft_before_the_confirmation(two_requests, manager, guardian_a):
+    house = two_requests
+    api, family = bearer_client(manager), bearer_client(guardian_a.user)
+    base = f"/api/v1/manager/allocation/{house.christmas.pk}"
+    with clock(AFTER_CLOSE):
+        assert post(api, base + "/propose").status_code == 200
+        draft = family.get(url(house)).json()
+        assert (draft["score"], draft["rank"], draft["criteria"]) == (None, None, [])
+        assert [tuple(w[k] for k in DRAFT) for w in draft["wishes"]] == [(None, "", "")] * 2
+        assert post(api, base + "/confirm").status_code == 200
+        final = family.get(url(house)).json()
+    assert final["rank"] == 1 and final["score"] >= 2 and final["criteria"]
+    assert all(w["proposed"] is not None and w["outcome"] for w in final["wishes"])

@@ -14,6 +14,8 @@ from marmots.core.models import AuditEntry
 from tests import factories as f
 from tests.house import MONDAY, at, enroll
 
+from .conftest import bearer_client
+
 THURSDAY = MONDAY + datetime.timedelta(days=3)
 LIST = "/api/v1/manager/waitlist"
 NOW = at(MONDAY, 9)
@@ -184,3 +186,17 @@ def test_lines_by_date_range_and_activity(api_manager, house, line):
     assert response.json()["detail"].startswith("La date de fin")
     page = api_manager.get(LIST, {"limit": 1, "offset": 1}).json()
     assert page["count"] == 3 and page["items"][0]["position"] == 2
+
+
+def test_siblings_joined_together_share_a_group(api_manager, house, line):
+    _, entries = line
+    user, lea = _family(house, "Roux")
+    tom = f.ChildFactory(family=lea.family, first_name="Tom")
+    enroll(house, tom, house.evening)
+    changes = [Change(lea, house.snack_slot, THURSDAY), Change(tom, house.snack_slot, THURSDAY)]
+    assert [o.code for o in waitlist.join(user, changes)] == ["waitlisted"] * 2
+    items = api_manager.get(LIST, {"date": f"{THURSDAY}"}).json()["items"]
+    groups = {i["child"]["first_name"]: i["group"] for i in items}
+    assert groups["Mar"] == "" and groups["Rou"] and groups["Rou"] == groups["Tom"]
+    family = bearer_client(user).get("/api/v1/waitlist", {"from": f"{THURSDAY}"}).json()
+    assert {i["group"] for i in family} == {groups["Tom"]}

@@ -8,7 +8,14 @@ from marmots.bookings.models import WaitlistEntry
 from marmots.core.models import AuditEntry
 
 from . import waitlist_helpers
-from .waitlist_helpers import LIST, THURSDAY, free_the_place, promote_url, remove_url
+from .waitlist_helpers import (
+    LIST,
+    THURSDAY,
+    free_the_place,
+    join_siblings,
+    promote_url,
+    remove_url,
+)
 
 line, frozen = waitlist_helpers.line, waitlist_helpers.frozen
 
@@ -114,3 +121,15 @@ def test_another_structures_manager_gets_404(client, other_manager, line, url):
 def test_get_on_an_action_is_refused(client_manager, line):
     assert client_manager.get(promote_url(line.emma)).status_code == 405
     assert positions(line) == [1, 2, 3]
+
+
+def test_promote_moves_the_siblings_and_names_them(client_manager, house, line):
+    jade, noe = join_siblings(house, line)
+    response = client_manager.post(promote_url(noe), follow=True)
+    page = response.content.decode()
+    where = "(Périscolaire soir, 16h30-17h30, jeudi 03/12/2026)"
+    assert f"Jade et Noé Roux {where} passent en tête de la liste." in page
+    assert positions(line) == [3, 4, 5]
+    moved = WaitlistEntry.objects.filter(pk__in=[jade.pk, noe.pk])
+    assert waitlist.positions(list(moved)) == {jade.pk: 1, noe.pk: 2}
+    assert page.count("Placer en tête") == 3  # not for the siblings, only they are ahead

@@ -7,7 +7,7 @@ from marmots.bookings import waitlist
 from marmots.bookings.models import WaitlistEntry
 
 from . import waitlist_helpers
-from .waitlist_helpers import LIST, THURSDAY, free_the_place, remove_url
+from .waitlist_helpers import LIST, THURSDAY, free_the_place, join_siblings, remove_url
 
 line, frozen = waitlist_helpers.line, waitlist_helpers.frozen
 
@@ -108,3 +108,12 @@ def test_remove_form_error_keeps_the_filters(client_manager, line):
     html = response.content.decode()
     assert len(rows(html)) == 3
     assert WaitlistEntry.objects.filter(status="waiting").count() == 3
+
+
+def test_siblings_waiting_together_are_shown(client_manager, house, line):
+    join_siblings(house, line)
+    html = client_manager.get(LIST).content.decode()
+    assert [name for _, name in rows(html)][3:] == ["Roux Jade", "Roux Noé"]
+    assert 'Roux Jade</a><br><span class="muted">avec ses frères et sœurs : Noé</span>' in html
+    assert 'Roux Noé</a><br><span class="muted">avec ses frères et sœurs : Jade</span>' in html
+    assert html.count("avec ses frères et sœurs") == 2  # not for the children alone

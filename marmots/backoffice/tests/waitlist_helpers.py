@@ -88,3 +88,14 @@ def free_the_place(line):
     """Tom's family cancels: the place is offered to the first in line."""
     (outcome,) = actions.cancel(line.booker[0], [Change(line.booker[1], line.slot, THURSDAY)])
     assert outcome.ok, outcome.message
+
+
+def join_siblings(house, line):
+    """Jade and Noé Roux join Thursday's line together, after Emma: [Jade's, Noé's] entries."""
+    user, jade = _family(house, "Roux", "Jade")
+    noe = f.ChildFactory(family=jade.family, first_name="Noé", last_name="Roux")
+    enroll(house, noe, house.evening)
+    changes = [Change(jade, line.slot, THURSDAY), Change(noe, line.slot, THURSDAY)]
+    later = NOW + datetime.timedelta(minutes=4)
+    assert [o.code for o in waitlist.join(user, changes, now=later)] == ["waitlisted"] * 2
+    return [WaitlistEntry.objects.get(child=child) for child in (jade, noe)]

@@ -68,4 +68,24 @@ def test_the_result_e_mail_tells_how_siblings_wait(
     with django_capture_on_commit_callbacks(execute=True):
         actions.confirm(s.manager, s.allocation, now=sc.AFTER_CLOSE)
     body = next(m.body for m in mailoutbox if m.to == ["bernard@example.org"])
-    assert "une place ne leur y est proposée que lorsqu'il y en a une pour chacun d'eux" in body
+    together = "attendent ensemble sur la liste d'attente : une place leur est donnée quand il y "
+    together += "en a une pour chacun. Chaque place proposée s'accepte ou se refuse séparément."
+    assert together in body and "ne leur y est" not in body
+    petit = next(m.body for m in mailoutbox if m.to == ["petit@example.org"])
+    assert "Sur liste d'attente (si une place se libère, elle vous est proposée par e-mail) :" in (
+        petit
+    )
+
+
+def test_the_result_e_mail_without_offers_says_places_are_booked(
+    s, mailoutbox, django_capture_on_commit_callbacks
+):
+    s.house.structure.waitlist_offer_hours = 0
+    s.house.structure.save()
+    actions.propose(s.manager, s.allocation, now=sc.AFTER_CLOSE)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.confirm(s.manager, s.allocation, now=sc.AFTER_CLOSE)
+    body = next(m.body for m in mailoutbox if m.to == ["petit@example.org"])
+    assert "une place leur est donnée quand il y en a une pour chacun.\n" in body
+    assert "proposée" not in body
+    assert "(si une place se libère, elle est réservée aussitôt et vous êtes prévenu(e)" in body
