@@ -1,5 +1,7 @@
 """Writes to a structure's settings. Each one is audited with its before and after."""
 
+import datetime
+
 from django.db import transaction
 
 from marmots.core.audit import record, snapshot
@@ -16,18 +18,39 @@ def save_settings_form(form, *, actor):
     """
     instance = form.instance
     created = instance.pk is None
-    before = {} if created else _snapshot(type(instance).objects.get(pk=instance.pk))
+    old = None if created else type(instance).objects.get(pk=instance.pk)
+    before = {} if created else _snapshot(old)
     with transaction.atomic():
         saved = form.save()
         verb = "create" if created else "update"
         record(
             actor, f"{saved._meta.model_name}.{verb}", saved, before=before, after=_snapshot(saved)
         )
-        if saved._meta.model_name in ("timeslot", "agegroupcapacity"):
-            from marmots.bookings import waitlist  # places added go to the waiting lists
-
-            waitlist.places_changed(getattr(saved, "slot_id", saved.pk))
+        _refill_lines(old, saved)
     return saved
+
+
+def _refill_lines(old, saved):
+    """Places a settings change frees go to the waiting lists, in the caller's transaction:
+    places added to a slot or an age group, days a closure no longer covers."""
+    from marmots.bookings import waitlist
+
+    name = saved._meta.model_name
+    if name in ("timeslot", "agegroupcapacity"):
+        waitlist.places_changed(getattr(saved, "slot_id", saved.pk))
+    elif name == "closure" and old is not None:
+        for first, last in reopened_spans(old, saved):
+            waitlist.reopened(old.structure, first, last)
+
+
+def reopened_spans(old, new):
+    """The (first, last) day spans `old` closed that `new` (its edit) no longer closes."""
+    apart = new.end_date < old.start_date or new.start_date > old.end_date
+    if old.structure_id != new.structure_id or apart:
+        return [(old.start_date, old.end_date)]
+    day = datetime.timedelta(days=1)
+    spans = [(old.start_date, new.start_date - day), (new.end_date + day, old.end_date)]
+    return [(first, last) for first, last in spans if first <= last]
 
 
 def unpublish_document(document, *, actor):

@@ -5,6 +5,7 @@ entry is still in the state they announce."""
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tasks import task
 
 from marmots.enrollments.models import Enrollment
@@ -88,14 +89,19 @@ def _waitlist_context(entries):
 
 def _send_waitlist(entry_ids, status, template, subjects):
     """E-mail the guardians about the entries `entry_ids` (one child, or siblings of one line
-    served together) still in `status`; `subjects`: (one child, several)."""
+    served together) still in `status` (an offer: still open, its deadline not passed even if
+    the cron has not expired it yet, the worker running late); `subjects`: (one child, several).
+    """
     from .models import WaitlistEntry
 
     ids = [entry_ids] if isinstance(entry_ids, int) else list(entry_ids)
+    entries = WaitlistEntry.objects.filter(pk__in=ids, status=status)
+    if status == WaitlistEntry.OFFERED:
+        entries = entries.filter(offer_expires_at__gt=timezone.now())
     entries = list(
-        WaitlistEntry.objects.select_related("child__family", "slot__activity__structure")
-        .filter(pk__in=ids, status=status)
-        .order_by("child__first_name", "pk")
+        entries.select_related("child__family", "slot__activity__structure").order_by(
+            "child__first_name", "pk"
+        )
     )
     if not entries:
         return 0  # answered or passed on before the e-mail went out

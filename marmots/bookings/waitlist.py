@@ -10,10 +10,11 @@ together (one call, or one allocation unit) share a `group` and follow each othe
 order, within the transaction of whatever freed them: a cancellation, in time or late, or an
 absence (`actions._give_freed`, `absences.declare_absence`, so also a request the manager
 accepts), places raised for the day (`capacity.set_day_capacity`) or in the settings
-(`places_changed`), a closure removed (`reopened`), an offer declined, expired or lapsed, an
-entry removed or promoted. Each entry whose child fits (age groups included; siblings only
-all together) gets either a booking at once (the structure's `waitlist_offer_hours` is 0 and
-the day may still be cancelled free) or an offer held for that many hours (24 when offers are
+(`places_changed`), a closure removed or shortened (`reopened`), an offer declined, expired
+or lapsed, an entry removed or promoted. Each entry whose child fits (age groups included;
+siblings all together while they could ever fit together that day, one by one otherwise) gets
+either a booking at once (the structure's `waitlist_offer_hours` is 0 and the day may still be
+cancelled free) or an offer held for that many hours (24 when offers are
 off but the deadline has passed; never past the session's start), e-mailed after commit with
 a link to accept or decline. Each offer is answered on its own, siblings' too: one declining
 or letting it expire leaves the others' offers standing. An offered place counts as taken
@@ -107,8 +108,28 @@ def _offer_error(entry, now):
     if entry.status == WaitlistEntry.BOOKED:
         return "Cette place vous est déjà attribuée."
     if entry.status != WaitlistEntry.OFFERED:
-        return f"Cette offre n'est plus valable ({entry.get_status_display().lower()})."
+        return no_longer("Cette offre n'est plus valable", entry)
     return None
+
+
+def no_longer(prefix, entry):
+    """`prefix` ("Cette offre n'est plus valable"...) completed with why, in French: the
+    entry's reason when it has one (a lapse for an enrollment no longer validated says so,
+    not "jour passé sans place"), else its status; a removal gives both."""
+    label = entry.get_status_display().lower()
+    if not entry.reason:
+        return f"{prefix} ({label})."
+    if entry.status == WaitlistEntry.REMOVED:
+        return f"{prefix} ({label}). Motif : {entry.reason}"
+    return f"{prefix}. {entry.reason}"
+
+
+def status_label(entry):
+    """The entry's status as the family reads it: a lapse with a reason is "Sans place" (the
+    reason, shown next to it, says why), not "Jour passé sans place"."""
+    if entry.status == WaitlistEntry.LAPSED and entry.reason:
+        return "Sans place"
+    return entry.get_status_display()
 
 
 def accept(actor, entry, *, now=None):
@@ -163,9 +184,7 @@ def decline(actor, entry, *, now=None):
         slot_day, locked = _locked_entry(entry)
         _check_family(actor, locked)
         if locked.status not in WaitlistEntry.LIVE:
-            raise ValidationError(
-                f"Cette inscription n'est plus active ({locked.get_status_display().lower()})."
-            )
+            raise ValidationError(no_longer("Cette inscription n'est plus active", locked))
         if locked.status == WaitlistEntry.OFFERED:
             close(locked, WaitlistEntry.DECLINED, actor, now, "waitlist.decline")
         else:

@@ -10,8 +10,10 @@ transaction that freed the places, and always in this order:
    count: a 7-year-old waiting cannot take a 3-5 place, so it keeps its rank and the next
    4-year-old in line gets it. Brothers and sisters who joined together (one `group`) are served
    together: only when there is a place for each of them still waiting, all in the same fill;
-   until then they keep their rank and those behind may take the places, so no place stays
-   free while someone who fits waits. The place is booked at once when the structure's
+   until then they keep their rank and those behind may take the places. Siblings who could
+   never fit together that day (more of them than its places or their age group's capacity)
+   are served one by one instead (`_serve`); one whom no age group takes any more does not hold
+   the others back. The place is booked at once when the structure's
    `waitlist_offer_hours` is 0 and the day may still be cancelled free of charge; else it is
    offered (and held) until min(now + hours, session start), 24 hours when offers are off but
    the free-cancellation deadline has passed (a booking made then could not be cancelled
@@ -32,8 +34,9 @@ from django.utils import timezone
 
 from marmots.core.audit import record
 
-from . import capacity, context, deadlines, rules
+from . import capacity, context, deadlines
 from .models import Booking, WaitlistEntry
+from .waitlist_line import Line
 
 LINE_ORDER = ("queued_at", "id")
 NO_ENROLLMENT = "L'inscription de l'enfant à cette activité n'est plus validée."
@@ -110,8 +113,9 @@ def places_changed(slot_id, now=None):
 
 
 def reopened(structure, first_day, last_day, now=None):
-    """A closure of `structure` from `first_day` to `last_day` was lifted: the places of those
-    days (to come) go to their lines, in the caller's transaction."""
+    """A closure of `structure` from `first_day` to `last_day` was lifted (or those days taken
+    out of it): the places of those days (to come) go to their lines, in the caller's
+    transaction."""
     now = now or timezone.now()
     keys = set(
         WaitlistEntry.objects.filter(
@@ -151,7 +155,7 @@ def run(slot_day, now):
     calendar = context.load(slot.activity.structure, slot_day.date, slot_day.date)
     if calendar.closed_reason(slot.activity, slot_day.date):
         return result
-    line = _Line(slot, slot_day, calendar, now)
+    line = Line(slot, slot_day, calendar, now)
     for entry in entries:
         if entry.status == WaitlistEntry.OFFERED and _booked_already(line, entry, now):
             line.release(entry.child)  # booked directly while offered: the offer's place goes on
@@ -165,60 +169,44 @@ def run(slot_day, now):
     return result
 
 
-class _Line:
-    """The places of one slot-day as `fill` gives them: counted once, kept up to date."""
-
-    def __init__(self, slot, slot_day, calendar, now):
-        self.slot, self.day = slot, slot_day.date
-        self.groups = calendar.age_groups.get(slot.pk, [])
-        self.places = capacity.places_on(slot, slot_day)
-        self.holders = capacity.held(slot.pk, slot_day.date)
-        in_time = calendar.window(now, slot.activity, slot, self.day) == deadlines.FREE
-        self.book_now = slot.activity.structure.waitlist_offer_hours == 0 and in_time
-        self.enrollments = {}
-
-    def booking_of(self, child):
-        return next((b for c, _, b in self.holders if c == child.pk and b is not None), None)
-
-    def release(self, child):
-        """The offer of `child` no longer holds a place."""
-        self.holders.remove((child.pk, child.birth_date, None))
-
-    def has_places_for(self, children):
-        """True when there is a place for each of `children` at once (age groups included)."""
-        ages = [rules.age_on(born, self.day) for _, born, _ in self.holders]
-        for child in children:
-            age = rules.age_on(child.birth_date, self.day)
-            error = rules.capacity_error(
-                places=self.places, taken=len(ages), age=age, groups=self.groups, taken_ages=ages
-            )
-            if error is not None:
-                return False
-            ages.append(age)
-        return True
-
-    def enrolled(self, entry, now):
-        """The entry's child is still enrolled (its enrollment kept in `enrollments`); else
-        the entry lapses."""
-        if entry.pk not in self.enrollments:
-            self.enrollments[entry.pk] = enrollment_of(entry)
-            if self.enrollments[entry.pk] is None:
-                close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
-        return self.enrollments[entry.pk] is not None
+def _enrolled(line, entry, now):
+    """The entry's child is still enrolled (its enrollment kept in `line.enrollments`); else
+    the entry lapses."""
+    if entry.pk not in line.enrollments:
+        line.enrollments[entry.pk] = enrollment_of(entry)
+        if line.enrollments[entry.pk] is None:
+            close(entry, WaitlistEntry.LAPSED, None, now, "waitlist.lapse", NO_ENROLLMENT)
+    return line.enrollments[entry.pk] is not None
 
 
 def _serve(line, members, now, starts):
-    """Give each of `members` (one entry, or siblings together) a place when there is one for
-    every one of them; returns those served."""
+    """Give `members` (one entry, or siblings who joined together) their places; returns those
+    served.
+
+    Siblings are served all at once, only when there is a place for each of them, but ONLY
+    while they could ever fit together on that day (`Line.could_fit_together`: counted on the
+    places as configured, not as free now). When they never could (twins waiting on a day of
+    one place, more siblings than their age group's capacity, the day's places cut below their
+    number), waiting for all of them would leave a place free for good: each is then served on
+    its own, in line order. We chose this rule rather than giving any place still free after
+    the pass to a lone sibling: that would undo "together" whenever places free one at a time
+    (the usual case), and a place the siblings wait for while they could fit stays open to any
+    family booking it directly, so it is not lost. A sibling already booked, no longer
+    enrolled, or whom no age group takes any more (the manager narrowed them since it joined),
+    does not hold the others back. The latter keeps waiting rather than lapsing: removing age
+    groups one at a time passes through such a state, and lapsing is for good."""
     members = [e for e in members if not _booked_already(line, e, now)]
-    if len(members) > 1:  # a sibling no longer enrolled does not hold the others back
-        members = [e for e in members if line.enrolled(e, now)]
+    if len(members) > 1:  # a sibling no age group takes any more waits alone, blocking nobody
+        members = [e for e in members if line.has_group_for(e.child)]
+        members = [e for e in members if _enrolled(line, e, now)]
+        if not line.could_fit_together([e.child for e in members]):
+            return [e for e in members if _serve(line, [e], now, starts)]
     if not members or not line.has_places_for([e.child for e in members]):
         return []  # an age group may be full: the next in line may fit
-    members = [e for e in members if line.enrolled(e, now)]
+    members = [e for e in members if _enrolled(line, e, now)]
     for entry in members:
         _give(entry, line, line.enrollments[entry.pk], now, starts)
-        line.holders.append((entry.child.pk, entry.child.birth_date, None))
+        line.hold(entry.child)
     return members
 
 

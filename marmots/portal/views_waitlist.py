@@ -67,12 +67,14 @@ def waitlist_page(request):
         entry.position = places.get(entry.pk)
         entry.expired = _expired(entry, now)
     since = now - datetime.timedelta(days=RECENT_DAYS)
-    closed = (
+    closed = list(
         _entries(request.family)
         .exclude(status__in=WaitlistEntry.LIVE)
         .filter(Q(closed_at__gte=since) | Q(date__gte=since.date()))
         .order_by("-closed_at", "-pk")[:RECENT_MAX]
     )
+    for entry in closed:
+        entry.label = waitlist.status_label(entry)
     return render(request, "portal/waitlist/list.html", {"live": live, "closed": closed})
 
 
@@ -118,7 +120,7 @@ def _offer_state(entry, now):
         return "Vous avez accepté cette place : la réservation est faite.", False
     if entry.status == WaitlistEntry.DECLINED:
         return f"Vous avez refusé cette place : {PASSED_ON}", False
-    return f"Cette offre n'est plus valable ({entry.get_status_display().lower()}).", False
+    return waitlist.no_longer("Cette offre n'est plus valable", entry), False
 
 
 @guardian_required
