@@ -46,6 +46,12 @@ INVOICING_ARGS ?=
 invoicing-bench: $(VENV)/.installed
 	$(PY) benchmarks/invoicing.py $(INVOICING_ARGS)
 
+# The places benchmark on PostgreSQL (benchmarks/README.md); PLACES_ARGS="--families 300".
+PLACES_ARGS ?=
+.PHONY: places-bench
+places-bench: $(VENV)/.installed
+	$(PY) benchmarks/places.py $(PLACES_ARGS)
+
 # Re-pin the dependencies after changing pyproject.toml.
 lock: $(VENV)/.installed
 	$(PY) -m pip install $(PIP_QUIET) pip-tools

@@ -8,6 +8,10 @@ from marmots.activities.models import Period
 from . import ranking
 from .models import Allocation, AllocationRequest, AllocationWish
 
+# Rows per UPDATE of a bulk_update: one CASE over thousands of rows costs PostgreSQL more than
+# linear time (benchmarks/places.py measured it); batches keep the whole linear.
+BATCH = 500
+
 
 def points_of(allocation):
     """{criterion code: points} of the allocation."""

@@ -63,7 +63,7 @@ def confirm(actor, allocation, *, now=None):
         _queue(actor, waiting, by_request, slot_days, now)
         wishes = [w for ws in grouped.values() for w in ws] + refused
         AllocationWish.objects.bulk_update(
-            wishes, ["outcome", "reason", "booking", "waitlist_entry"]
+            wishes, ["outcome", "reason", "booking", "waitlist_entry"], batch_size=common.BATCH
         )
         allocation.status = Allocation.CONFIRMED
         allocation.confirmed_at, allocation.confirmed_by = now, actor

@@ -46,7 +46,9 @@ def propose(actor, allocation, *, now=None):
                 result.rank,
                 result.as_json(),
             )
-        AllocationRequest.objects.bulk_update(requests, ["score", "rank", "criteria"])
+        AllocationRequest.objects.bulk_update(
+            requests, ["score", "rank", "criteria"], batch_size=common.BATCH
+        )
         rooms = facts.rooms(period.structure, common.slots_of(requests), facts.days(requests))
         refused = facts.unhosted(requests, rooms)
         units, grouped = facts.units(requests, leave_out=[w.pk for w, _ in refused])
@@ -63,7 +65,9 @@ def propose(actor, allocation, *, now=None):
         for wish in wishes:
             wish.adjusted_by = wish.adjusted_at = None
         AllocationWish.objects.bulk_update(
-            wishes, ["proposed", "outcome", "reason", "adjusted_by", "adjusted_at"]
+            wishes,
+            ["proposed", "outcome", "reason", "adjusted_by", "adjusted_at"],
+            batch_size=common.BATCH,
         )
         allocation.status = Allocation.PROPOSED
         allocation.proposed_at, allocation.proposed_by = now, actor
