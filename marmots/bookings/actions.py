@@ -216,12 +216,9 @@ def _book_error(batch, change):
     if closed:
         return "closed", closed
     if not batch.on_behalf:
-        waiting = batch.calendar.allocation_error(activity, day)
-        if waiting:
-            return "allocation", waiting
-        opening = batch.calendar.opening_error(activity, day, batch.now)
-        if opening:
-            return "not_open", opening
+        not_yet = batch.calendar.not_yet_error(activity, day, batch.now)
+        if not_yet:
+            return not_yet
         late = _closed_message(batch.calendar, activity, slot, day, batch.now)
         if late:
             return late

@@ -111,6 +111,17 @@ class StructureCalendar:
             "envoyé par e-mail."
         )
 
+    def not_yet_error(self, activity, day, now):
+        """(code, French message) when families may not book `day` yet: its places await
+        allocation ("allocation") or its registrations are not open ("not_open"); else None."""
+        waiting = self.allocation_error(activity, day)
+        if waiting:
+            return "allocation", waiting
+        opening = self.opening_error(activity, day, now)
+        if opening:
+            return "not_open", opening
+        return None
+
     def opening_error(self, activity, day, now):
         """French message when the holiday period of `day` is not open for booking yet."""
         if activity.kind != Activity.HOLIDAY:

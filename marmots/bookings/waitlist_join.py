@@ -216,10 +216,4 @@ def _family_error(batch, activity, day):
             f"« {activity.name} » se réserve sur demande validée par la structure : "
             "demandez-lui d'inscrire votre enfant sur la liste d'attente."
         )
-    waiting = batch.calendar.allocation_error(activity, day)
-    if waiting:
-        return "allocation", waiting
-    opening = batch.calendar.opening_error(activity, day, batch.now)
-    if opening:
-        return "not_open", opening
-    return None
+    return batch.calendar.not_yet_error(activity, day, batch.now)

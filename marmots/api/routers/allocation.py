@@ -112,13 +112,19 @@ def _proposal(view):
 # Family
 
 
-def _family_period(family, period_id):
-    """(period, allocation) of one of the family's periods in allocation mode, or 404."""
-    period = _find(family_periods(family), [period_id], NO_PERIOD)[period_id]
+def _period_allocation(periods, period_id):
+    """(period, allocation) of the period `period_id` among `periods`, in allocation mode, or
+    404."""
+    period = _find(periods, [period_id], NO_PERIOD)[period_id]
     try:
         return period, period.allocation
     except Allocation.DoesNotExist:
         raise HttpError(404, NO_PERIOD) from None
+
+
+def _family_period(family, period_id):
+    """(period, allocation) of one of the family's periods in allocation mode, or 404."""
+    return _period_allocation(family_periods(family), period_id)
 
 
 def _family_view(req):
@@ -129,12 +135,16 @@ def _family_view(req):
 
 
 def _active(family, allocation):
-    return (
+    """The family's active request for the allocation, or 404."""
+    mine = (
         AllocationRequest.objects.for_family(family)
         .filter(allocation=allocation, status=AllocationRequest.ACTIVE)
         .select_related("allocation")
         .first()
     )
+    if mine is None:
+        raise HttpError(404, "Aucune demande pour cette période.")
+    return mine
 
 
 @router.get(
@@ -176,8 +186,6 @@ def request_get(request, period_id: int):
     family = _family(request)
     _period, allocation = _family_period(family, period_id)
     mine = _active(family, allocation)
-    if mine is None:
-        raise HttpError(404, "Aucune demande pour cette période.")
     return _family_view(mine)
 
 
@@ -222,8 +230,6 @@ def request_delete(request, period_id: int):
     family = _family(request)
     _period, allocation = _family_period(family, period_id)
     mine = _active(family, allocation)
-    if mine is None:
-        raise HttpError(404, "Aucune demande pour cette période.")
     actions.withdraw_request(request.auth, mine)
     return Status(204, None)
 
@@ -235,11 +241,7 @@ MANAGER = "/manager/allocation"
 
 def _manager_period(structure_ids, period_id):
     periods = Period.objects.filter(structure_id__in=structure_ids).select_related("allocation")
-    period = _find(periods, [period_id], NO_PERIOD)[period_id]
-    try:
-        return period, period.allocation
-    except Allocation.DoesNotExist:
-        raise HttpError(404, NO_PERIOD) from None
+    return _period_allocation(periods, period_id)
 
 
 @router.get(
